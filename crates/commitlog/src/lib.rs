@@ -1,0 +1,1 @@
+//! commitlog (to be written)

@@ -1,0 +1,1 @@
+//! protocol-server (to be written)
