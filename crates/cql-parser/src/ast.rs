@@ -83,7 +83,10 @@ pub enum Term {
     /// `{field: value, …}` where every key is an identifier
     Udt(Vec<(String, Term)>),
     /// `f(args)` or `ks.f(args)`
-    FunctionCall { name: QualifiedName, args: Vec<Term> },
+    FunctionCall {
+        name: QualifiedName,
+        args: Vec<Term>,
+    },
     /// `(type) term`
     TypeHint(TypeExpr, Box<Term>),
     /// `-term` where term is not a numeric literal (numeric literals carry their sign)
@@ -124,7 +127,10 @@ pub enum SelectorExpr {
     /// `count(*)` (also `COUNT(1)` is a FunctionCall with a literal)
     CountStar,
     /// Any function call, including `writetime(c)`, `ttl(c)`, `token(k)`, aggregates.
-    FunctionCall { name: QualifiedName, args: Vec<SelectorExpr> },
+    FunctionCall {
+        name: QualifiedName,
+        args: Vec<SelectorExpr>,
+    },
     /// `CAST(x AS type)`
     Cast(Box<SelectorExpr>, TypeExpr),
     /// `x.field`
@@ -343,11 +349,24 @@ pub struct CreateTable {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterTableAction {
-    Add { if_not_exists: bool, columns: Vec<ColumnDef> },
-    Drop { if_exists: bool, columns: Vec<String>, timestamp: Option<Term> },
-    Rename { if_exists: bool, renames: Vec<(String, String)> },
+    Add {
+        if_not_exists: bool,
+        columns: Vec<ColumnDef>,
+    },
+    Drop {
+        if_exists: bool,
+        columns: Vec<String>,
+        timestamp: Option<Term>,
+    },
+    Rename {
+        if_exists: bool,
+        renames: Vec<(String, String)>,
+    },
     /// `ALTER c TYPE t` (rejected by Cassandra 4+, parsed to give its error)
-    AlterType { column: String, typ: TypeExpr },
+    AlterType {
+        column: String,
+        typ: TypeExpr,
+    },
     With(Vec<Property>),
 }
 
@@ -422,10 +441,15 @@ pub struct DropIndex {
 pub enum DescribeTarget {
     Cluster,
     /// `[FULL] SCHEMA`
-    Schema { full: bool },
+    Schema {
+        full: bool,
+    },
     Keyspaces,
     /// `[ONLY] KEYSPACE [name]`
-    Keyspace { name: Option<String>, only: bool },
+    Keyspace {
+        name: Option<String>,
+        only: bool,
+    },
     Tables,
     Table(QualifiedName),
     Types,

@@ -18,7 +18,11 @@ pub enum CqlValue {
     Date(u32),
     Decimal(BigDecimal),
     Double(f64),
-    Duration { months: i32, days: i32, nanoseconds: i64 },
+    Duration {
+        months: i32,
+        days: i32,
+        nanoseconds: i64,
+    },
     Float(f32),
     Inet(IpAddr),
     Int(i32),

@@ -14,7 +14,9 @@ mod result;
 
 pub use error::{Error, ErrorCode};
 pub use processor::{NodeConfig, QueryProcessor};
-pub use result::{ColumnSpec, PreparedResult, QueryResult, ResultMetadata, Rows, SchemaChange, SchemaChangeTarget, SchemaChangeType};
+pub use result::{
+    ColumnSpec, PreparedResult, QueryResult, ResultMetadata, Rows, SchemaChange, SchemaChangeTarget, SchemaChangeType,
+};
 
 use bytes::Bytes;
 

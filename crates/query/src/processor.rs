@@ -32,7 +32,12 @@ impl QueryProcessor {
     }
 
     /// Runs a PREPARE message; `keyspace` is the v5 per-request keyspace.
-    pub fn prepare(&self, _state: &ClientState, _query: &str, _keyspace: Option<&str>) -> Result<PreparedResult, Error> {
+    pub fn prepare(
+        &self,
+        _state: &ClientState,
+        _query: &str,
+        _keyspace: Option<&str>,
+    ) -> Result<PreparedResult, Error> {
         Err(Error::Server("not implemented".into()))
     }
 
@@ -42,7 +47,12 @@ impl QueryProcessor {
     }
 
     /// Runs a BATCH message.
-    pub fn batch(&self, _state: &mut ClientState, _statements: &[BatchStatement], _options: &BatchOptions) -> Result<Outcome, Error> {
+    pub fn batch(
+        &self,
+        _state: &mut ClientState,
+        _statements: &[BatchStatement],
+        _options: &BatchOptions,
+    ) -> Result<Outcome, Error> {
         Err(Error::Server("not implemented".into()))
     }
 

@@ -37,7 +37,9 @@ impl DeletionTime {
     }
     /// The later of two deletions (higher timestamp, then higher local deletion time).
     pub fn max(self, other: DeletionTime) -> DeletionTime {
-        if (other.marked_for_delete_at, other.local_deletion_time) > (self.marked_for_delete_at, self.local_deletion_time) {
+        if (other.marked_for_delete_at, other.local_deletion_time)
+            > (self.marked_for_delete_at, self.local_deletion_time)
+        {
             other
         } else {
             self

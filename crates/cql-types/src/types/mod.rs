@@ -32,15 +32,33 @@ pub enum NativeType {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CqlType {
     Native(NativeType),
-    List { element: Box<CqlType>, frozen: bool },
-    Set { element: Box<CqlType>, frozen: bool },
-    Map { key: Box<CqlType>, value: Box<CqlType>, frozen: bool },
+    List {
+        element: Box<CqlType>,
+        frozen: bool,
+    },
+    Set {
+        element: Box<CqlType>,
+        frozen: bool,
+    },
+    Map {
+        key: Box<CqlType>,
+        value: Box<CqlType>,
+        frozen: bool,
+    },
     /// Tuples are always frozen.
     Tuple(Vec<CqlType>),
     /// A user-defined type, resolved: its fields in declaration order.
-    Udt { keyspace: String, name: String, fields: Vec<(String, CqlType)>, frozen: bool },
+    Udt {
+        keyspace: String,
+        name: String,
+        fields: Vec<(String, CqlType)>,
+        frozen: bool,
+    },
     /// `vector<element, dimension>` (Cassandra 5.0).
-    Vector { element: Box<CqlType>, dimension: u32 },
+    Vector {
+        element: Box<CqlType>,
+        dimension: u32,
+    },
     /// A custom type given by its Java class name.
     Custom(String),
 }
