@@ -135,8 +135,10 @@ pub enum SelectorExpr {
     Cast(Box<SelectorExpr>, TypeExpr),
     /// `x.field`
     Field(Box<SelectorExpr>, String),
-    /// `x[term]` or `x[a..b]`
+    /// `x[term]`
     Element(Box<SelectorExpr>, Box<Term>),
+    /// `x[from..to]`, where either bound may be absent (`x[a..]`, `x[..b]`)
+    Slice(Box<SelectorExpr>, Option<Box<Term>>, Option<Box<Term>>),
     /// A constant or bind marker used as a selector.
     Term(Term),
 }

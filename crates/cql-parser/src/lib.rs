@@ -6,8 +6,24 @@
 //!
 //! Must not know about: schemas, types of columns, values, execution or the protocol. A statement that
 //! parses may still be invalid; deciding that is the query layer's job.
+//!
+//! The grammar follows Cassandra 5.0's `Parser.g`, split by domain: [`lexer`](crate::lexer) (tokens),
+//! `names` (identifiers, reserved keywords), `types`, `terms` (values), `relations` (`WHERE`/`IF`),
+//! `select`, `modification` (insert/update/delete/batch), `properties`, `ddl` (keyspaces, tables, types,
+//! indexes) and `describe`; `input` holds the parsing machinery and error tracking.
 
 pub mod ast;
+mod ddl;
+mod describe;
+mod input;
+mod lexer;
+mod modification;
+mod names;
 mod parser;
+mod properties;
+mod relations;
+mod select;
+mod terms;
+mod types;
 
 pub use parser::{parse_statement, parse_statements, ParseError};

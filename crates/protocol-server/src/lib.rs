@@ -1,1 +1,24 @@
-//! protocol-server (to be written)
+//! The CQL native protocol server: what Cassandra drivers talk to.
+//!
+//! Owns: the TCP accept loop and connection limit, frames and their compression, decoding every
+//! request message and encoding every response message for protocol v3, v4 and v5 (with v5's
+//! checksummed segment framing), connection state (negotiated version, compression, `ClientState`),
+//! stream multiplexing and back-pressure, SCHEMA_CHANGE events, and turning `query::Error`s into
+//! ERROR frames. See `docs/protocol.md` for what is supported, version by version.
+//!
+//! Must not know: how statements are parsed, checked or executed, what the schema or the storage
+//! looks like. It only calls [`query::QueryProcessor`] and encodes what it returns.
+//!
+//! Entry point: [`run`] with a [`ServerConfig`].
+
+pub mod compression;
+mod connection;
+pub mod events;
+pub mod frame;
+pub mod request;
+pub mod response;
+pub mod segment;
+mod server;
+pub mod wire;
+
+pub use server::{run, ServerConfig};

@@ -8,15 +8,23 @@
 //! Must not know about: sockets, frames or protocol versions beyond what a result needs (the
 //! `protocol-server` crate encodes [`QueryResult`]s); how the storage engine lays data out on disk.
 
+mod bind;
+mod clock;
 mod error;
+mod paging;
 mod processor;
 mod result;
+mod row;
+pub mod schema;
+mod statement;
+mod virtual_tables;
 
 pub use error::{Error, ErrorCode};
 pub use processor::{NodeConfig, QueryProcessor};
 pub use result::{
     ColumnSpec, PreparedResult, QueryResult, ResultMetadata, Rows, SchemaChange, SchemaChangeTarget, SchemaChangeType,
 };
+pub use virtual_tables::{CQL_VERSION, RELEASE_VERSION};
 
 use bytes::Bytes;
 

@@ -12,6 +12,8 @@
 pub mod codec;
 pub mod merge;
 pub mod purge;
+#[cfg(test)]
+mod test_support;
 
 use bytes::Bytes;
 use uuid::Uuid;

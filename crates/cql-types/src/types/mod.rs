@@ -174,6 +174,68 @@ impl CqlType {
     pub fn is_counter(&self) -> bool {
         matches!(self, CqlType::Native(NativeType::Counter))
     }
+
+    /// True if the serialized form of this type may be the empty byte string, as Cassandra's serializers
+    /// accept it (`validate`): every type except `smallint`, `tinyint`, `date`, `time`, `duration` and
+    /// `vector`. For `text`, `ascii` and `blob` the empty byte string is simply the empty value; for the
+    /// others it is Cassandra's "empty value", which is neither null nor any value of the type.
+    pub fn allows_empty(&self) -> bool {
+        !matches!(
+            self,
+            CqlType::Native(
+                NativeType::Smallint | NativeType::Tinyint | NativeType::Date | NativeType::Time | NativeType::Duration
+            ) | CqlType::Vector { .. }
+        )
+    }
+
+    /// True if the empty byte string is an ordinary value of this type (`''` for text/ascii, `0x` for
+    /// blob and custom types) rather than Cassandra's special "empty value".
+    pub fn empty_is_a_value(&self) -> bool {
+        matches!(self, CqlType::Native(NativeType::Text | NativeType::Ascii | NativeType::Blob) | CqlType::Custom(_))
+    }
+
+    /// The length of every serialized value of this type, if it is fixed (Cassandra's
+    /// `valueLengthIfFixed`): used by vectors, whose fixed-length elements carry no length prefix.
+    pub fn value_length_if_fixed(&self) -> Option<usize> {
+        match self {
+            CqlType::Native(n) => match n {
+                NativeType::Tinyint | NativeType::Boolean => Some(1),
+                NativeType::Smallint => Some(2),
+                NativeType::Int | NativeType::Float | NativeType::Date => Some(4),
+                NativeType::Bigint
+                | NativeType::Counter
+                | NativeType::Double
+                | NativeType::Time
+                | NativeType::Timestamp => Some(8),
+                NativeType::Uuid | NativeType::Timeuuid => Some(16),
+                _ => None,
+            },
+            CqlType::Vector { element, dimension } => {
+                element.value_length_if_fixed().and_then(|n| n.checked_mul(usize::try_from(*dimension).ok()?))
+            }
+            _ => None,
+        }
+    }
+
+    /// The same type with every nested collection and UDT frozen (what `frozen<...>` does to the
+    /// types inside it, and what a tuple does to its components). The outer type itself is frozen too.
+    pub fn frozen_deep(self) -> CqlType {
+        match self {
+            CqlType::List { element, .. } => CqlType::List { element: Box::new(element.frozen_deep()), frozen: true },
+            CqlType::Set { element, .. } => CqlType::Set { element: Box::new(element.frozen_deep()), frozen: true },
+            CqlType::Map { key, value, .. } => {
+                CqlType::Map { key: Box::new(key.frozen_deep()), value: Box::new(value.frozen_deep()), frozen: true }
+            }
+            CqlType::Udt { keyspace, name, fields, .. } => CqlType::Udt {
+                keyspace,
+                name,
+                fields: fields.into_iter().map(|(n, t)| (n, t.frozen_deep())).collect(),
+                frozen: true,
+            },
+            CqlType::Tuple(components) => CqlType::Tuple(components.into_iter().map(CqlType::frozen_deep).collect()),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for CqlType {
@@ -195,3 +257,47 @@ impl std::str::FromStr for CqlType {
 }
 
 mod display;
+mod ident;
+
+pub use ident::maybe_quote;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_types_allow_the_empty_value() {
+        assert!(CqlType::INT.allows_empty());
+        assert!(CqlType::list(CqlType::INT).allows_empty());
+        assert!(CqlType::TEXT.allows_empty());
+    }
+
+    #[test]
+    fn newer_fixed_width_types_reject_the_empty_value() {
+        for n in [NativeType::Smallint, NativeType::Tinyint, NativeType::Date, NativeType::Time, NativeType::Duration] {
+            assert!(!CqlType::Native(n).allows_empty(), "{n:?}");
+        }
+    }
+
+    #[test]
+    fn empty_bytes_are_a_value_only_for_strings_and_blobs() {
+        assert!(CqlType::TEXT.empty_is_a_value());
+        assert!(CqlType::BLOB.empty_is_a_value());
+        assert!(!CqlType::INT.empty_is_a_value());
+    }
+
+    #[test]
+    fn fixed_length_types_report_their_length() {
+        assert_eq!(CqlType::INT.value_length_if_fixed(), Some(4));
+        assert_eq!(CqlType::UUID.value_length_if_fixed(), Some(16));
+        assert_eq!(CqlType::TEXT.value_length_if_fixed(), None);
+        let vector = CqlType::Vector { element: Box::new(CqlType::Native(NativeType::Float)), dimension: 3 };
+        assert_eq!(vector.value_length_if_fixed(), Some(12));
+    }
+
+    #[test]
+    fn frozen_deep_freezes_nested_types() {
+        let t = CqlType::map(CqlType::TEXT, CqlType::list(CqlType::INT)).frozen_deep();
+        assert_eq!(t, CqlType::map(CqlType::TEXT, CqlType::list(CqlType::INT).frozen()).frozen());
+    }
+}

@@ -1,0 +1,81 @@
+//! Appending 100-byte records: one writer in periodic mode, and 8 concurrent writers in batch mode
+//! each waiting for its record to be durable (group commit).
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use commitlog::{CommitLog, CommitLogConfig, SyncMode};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
+fn open(dir: &std::path::Path, sync: SyncMode) -> CommitLog {
+    let config = CommitLogConfig { dir: dir.to_owned(), segment_size_bytes: 32 << 20, sync };
+    CommitLog::open(config, &mut |_, _| {}).expect("open commitlog").0
+}
+
+fn append_periodic(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path(), SyncMode::Periodic { period: Duration::from_secs(10) });
+    let record = [7u8; 100];
+    let mut group = c.benchmark_group("append_100b");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("periodic_1_writer", |b| b.iter(|| log.append(&record).expect("append")));
+    group.finish();
+    let _ = log.discard_before(log.position());
+}
+
+fn append_batch_8_writers(c: &mut Criterion) {
+    const WRITERS: u64 = 8;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = Arc::new(open(dir.path(), SyncMode::Batch));
+    let mut group = c.benchmark_group("append_100b");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    group.bench_function("batch_8_writers_durable", |b| {
+        b.iter_custom(|iters| {
+            let per_writer = iters.div_ceil(WRITERS);
+            let start = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..WRITERS {
+                    let log = &log;
+                    s.spawn(move || {
+                        let record = [7u8; 100];
+                        for _ in 0..per_writer {
+                            let pos = log.append(&record).expect("append");
+                            block_on(log.durable(pos)).expect("durable");
+                        }
+                    });
+                }
+            });
+            start.elapsed().mul_f64(iters as f64 / (per_writer * WRITERS) as f64)
+        })
+    });
+    group.finish();
+    let _ = log.discard_before(log.position());
+}
+
+criterion_group!(benches, append_periodic, append_batch_8_writers);
+criterion_main!(benches);

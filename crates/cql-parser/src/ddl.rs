@@ -1,0 +1,363 @@
+//! Schema statements: `USE`, keyspaces, tables, user types, indexes, `TRUNCATE`.
+
+use crate::input::choice;
+use nom::combinator::map;
+use nom::sequence::{delimited, pair, preceded, separated_pair, tuple};
+
+use crate::ast::{
+    AlterKeyspace, AlterTable, AlterTableAction, AlterType, AlterTypeAction, ColumnDef, CreateIndex, CreateKeyspace,
+    CreateTable, CreateType, DropIndex, DropKeyspace, DropTable, DropType, IndexTarget, Literal, Order, PrimaryKey,
+    Property, Statement, Term,
+};
+use crate::input::{
+    comma_list1, fail, failure, fatal, flag, kw, kw_keyspace, kw_table, many_, opt_, sep1, sym, Expect, Input,
+    PResult,
+};
+use crate::lexer::TokenKind;
+use crate::modification::if_not_exists_clause;
+use crate::names::{cident, ident, index_name, keyspace_name, table_name, user_type_name};
+use crate::properties::{check_unique, properties, property};
+use crate::types::comparator_type;
+
+/// `IF EXISTS`, if present.
+fn if_exists_clause(i: Input<'_>) -> PResult<'_, bool> {
+    flag(pair(kw("IF"), kw("EXISTS")))(i)
+}
+
+/// `USE keyspace`
+pub(crate) fn use_statement(i: Input<'_>) -> PResult<'_, Statement> {
+    map(preceded(kw("USE"), keyspace_name), Statement::Use)(i)
+}
+
+/// `TRUNCATE [TABLE] table`
+pub(crate) fn truncate_statement(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("TRUNCATE")(i)?;
+    let (i, _) = opt_(kw_table)(i)?;
+    map(table_name, Statement::Truncate)(i)
+}
+
+/// `CREATE KEYSPACE | TABLE | TYPE | [CUSTOM] INDEX …`
+pub(crate) fn create_statement(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("CREATE")(i)?;
+    choice((create_keyspace, create_table, create_type, create_index))(i)
+}
+
+/// `ALTER KEYSPACE | TABLE | TYPE …`
+pub(crate) fn alter_statement(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("ALTER")(i)?;
+    choice((alter_keyspace, alter_table, alter_type))(i)
+}
+
+/// `DROP KEYSPACE | TABLE | TYPE | INDEX …`
+pub(crate) fn drop_statement(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("DROP")(i)?;
+    choice((
+        |i| {
+            let (i, _) = kw_keyspace(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, name) = keyspace_name(i)?;
+            Ok((i, Statement::DropKeyspace(DropKeyspace { name, if_exists })))
+        },
+        |i| {
+            let (i, _) = kw_table(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, name) = table_name(i)?;
+            Ok((i, Statement::DropTable(DropTable { name, if_exists })))
+        },
+        |i| {
+            let (i, _) = kw("TYPE")(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, name) = user_type_name(i)?;
+            Ok((i, Statement::DropType(DropType { name, if_exists })))
+        },
+        |i| {
+            let (i, _) = kw("INDEX")(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, name) = index_name(i)?;
+            Ok((i, Statement::DropIndex(DropIndex { name, if_exists })))
+        },
+    ))(i)
+}
+
+/// `KEYSPACE [IF NOT EXISTS] ks WITH properties`
+fn create_keyspace(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw_keyspace(i)?;
+    let (i, if_not_exists) = if_not_exists_clause(i)?;
+    let (i, name) = keyspace_name(i)?;
+    let (i, properties) = preceded(kw("WITH"), properties)(i)?;
+    Ok((i, Statement::CreateKeyspace(CreateKeyspace { name, if_not_exists, properties })))
+}
+
+/// `KEYSPACE [IF EXISTS] ks WITH properties`
+fn alter_keyspace(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw_keyspace(i)?;
+    let (i, if_exists) = if_exists_clause(i)?;
+    let (i, name) = keyspace_name(i)?;
+    let (i, properties) = preceded(kw("WITH"), properties)(i)?;
+    Ok((i, Statement::AlterKeyspace(AlterKeyspace { name, if_exists, properties })))
+}
+
+/// One element between the parentheses of `CREATE TABLE`.
+enum TableElement {
+    Column(ColumnDef),
+    PrimaryKey(PrimaryKey),
+}
+
+/// What may follow `WITH` in `CREATE TABLE`.
+enum TableOption {
+    ClusteringOrder(Vec<(String, Order)>),
+    CompactStorage,
+    Property(Property),
+}
+
+/// `TABLE [IF NOT EXISTS] t (columns…, PRIMARY KEY (…)) [WITH options AND …]`
+fn create_table(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw_table(i)?;
+    let (i, if_not_exists) = if_not_exists_clause(i)?;
+    let (i, name) = table_name(i)?;
+    let (i, _) = sym("(")(i)?;
+    let elements_start = i.pos;
+    let (i, first) = table_element(i)?;
+    // A trailing comma is allowed: `(a int, b int,)`.
+    let (i, rest) = many_(preceded(sym(","), opt_(table_element)))(i)?;
+    let (i, _) = sym(")")(i)?;
+    let mut columns = Vec::new();
+    let mut primary_key = None;
+    for element in std::iter::once(first).chain(rest.into_iter().flatten()) {
+        match element {
+            TableElement::Column(c) => columns.push(c),
+            TableElement::PrimaryKey(_) if primary_key.is_some() => {
+                return fatal(elements_start, "Multiple PRIMARY KEYs specified (exactly one required)");
+            }
+            TableElement::PrimaryKey(pk) => primary_key = Some(pk),
+        }
+    }
+    let options_start = i.pos;
+    let (i, options) = opt_(preceded(kw("WITH"), sep1(table_option, kw("AND"))))(i)?;
+    let mut clustering_order = Vec::new();
+    let mut compact_storage = false;
+    let mut properties = Vec::new();
+    for option in options.unwrap_or_default() {
+        match option {
+            TableOption::ClusteringOrder(order) => clustering_order.extend(order),
+            TableOption::CompactStorage => compact_storage = true,
+            TableOption::Property(p) => properties.push(p),
+        }
+    }
+    check_unique(options_start, &properties)?;
+    Ok((
+        i,
+        Statement::CreateTable(CreateTable {
+            name,
+            if_not_exists,
+            columns,
+            primary_key,
+            clustering_order,
+            compact_storage,
+            properties,
+        }),
+    ))
+}
+
+fn table_element(i: Input<'_>) -> PResult<'_, TableElement> {
+    choice((map(primary_key_clause, TableElement::PrimaryKey), map(column_definition, TableElement::Column)))(i)
+}
+
+/// `name type [STATIC] [PRIMARY KEY]`
+fn column_definition(i: Input<'_>) -> PResult<'_, ColumnDef> {
+    let (i, name) = ident(i)?;
+    let (i, typ) = comparator_type(i)?;
+    let (i, is_static) = flag(kw("STATIC"))(i)?;
+    let (i, primary_key) = flag(pair(kw("PRIMARY"), kw("KEY")))(i)?;
+    Ok((i, ColumnDef { name, typ, is_static, primary_key }))
+}
+
+/// `PRIMARY KEY (pk, c1, c2)` or `PRIMARY KEY ((pk1, pk2), c1, …)`
+fn primary_key_clause(i: Input<'_>) -> PResult<'_, PrimaryKey> {
+    let (i, _) = pair(kw("PRIMARY"), kw("KEY"))(i)?;
+    let (i, _) = sym("(")(i)?;
+    let (i, partition_key) =
+        choice((delimited(sym("("), comma_list1(ident), sym(")")), map(ident, |k| vec![k])))(i)?;
+    let (i, clustering) = many_(preceded(sym(","), ident))(i)?;
+    let (i, _) = sym(")")(i)?;
+    Ok((i, PrimaryKey { partition_key, clustering }))
+}
+
+fn table_option(i: Input<'_>) -> PResult<'_, TableOption> {
+    choice((
+        map(pair(kw("COMPACT"), kw("STORAGE")), |_| TableOption::CompactStorage),
+        map(
+            preceded(
+                tuple((kw("CLUSTERING"), kw("ORDER"), kw("BY"))),
+                delimited(sym("("), comma_list1(clustering_order), sym(")")),
+            ),
+            TableOption::ClusteringOrder,
+        ),
+        map(property, TableOption::Property),
+    ))(i)
+}
+
+/// `c ASC` or `c DESC` (the direction is required here).
+fn clustering_order(i: Input<'_>) -> PResult<'_, (String, Order)> {
+    pair(ident, choice((map(kw("ASC"), |_| Order::Asc), map(kw("DESC"), |_| Order::Desc))))(i)
+}
+
+/// `name type [STATIC]` in `ALTER TABLE … ADD`.
+fn added_column(i: Input<'_>) -> PResult<'_, ColumnDef> {
+    let (i, name) = ident(i)?;
+    let (i, typ) = comparator_type(i)?;
+    let (i, is_static) = flag(kw("STATIC"))(i)?;
+    Ok((i, ColumnDef { name, typ, is_static, primary_key: false }))
+}
+
+/// `TABLE [IF EXISTS] t ALTER c TYPE t | ADD … | DROP … | RENAME … | WITH …`
+fn alter_table(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw_table(i)?;
+    let (i, if_exists) = if_exists_clause(i)?;
+    let (i, name) = table_name(i)?;
+    let (i, action) = choice((
+        |i| {
+            let (i, _) = kw("ALTER")(i)?;
+            let (i, column) = cident(i)?;
+            let (i, _) = kw("TYPE")(i)?;
+            let (i, typ) = comparator_type(i)?;
+            Ok((i, AlterTableAction::AlterType { column, typ }))
+        },
+        |i| {
+            let (i, _) = kw("ADD")(i)?;
+            let (i, if_not_exists) = if_not_exists_clause(i)?;
+            let (i, columns) =
+                choice((delimited(sym("("), comma_list1(added_column), sym(")")), map(added_column, |c| vec![c])))(i)?;
+            Ok((i, AlterTableAction::Add { if_not_exists, columns }))
+        },
+        alter_table_drop,
+        |i| {
+            let (i, _) = kw("RENAME")(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, renames) = sep1(separated_pair(ident, kw("TO"), ident), kw("AND"))(i)?;
+            Ok((i, AlterTableAction::Rename { if_exists, renames }))
+        },
+        map(preceded(kw("WITH"), properties), AlterTableAction::With),
+    ))(i)?;
+    Ok((i, Statement::AlterTable(AlterTable { name, if_exists, action })))
+}
+
+/// `DROP [IF EXISTS] c | (c, …) [USING TIMESTAMP n]`
+fn alter_table_drop(i: Input<'_>) -> PResult<'_, AlterTableAction> {
+    if i.is_kw("DROP") && i.advance().is_kw("COMPACT") && i.advance().advance().is_kw("STORAGE") {
+        return fatal(i.pos, "ALTER TABLE ... DROP COMPACT STORAGE is not supported");
+    }
+    let (i, _) = kw("DROP")(i)?;
+    let (i, if_exists) = if_exists_clause(i)?;
+    let (i, columns) = choice((delimited(sym("("), comma_list1(ident), sym(")")), map(ident, |c| vec![c])))(i)?;
+    let (i, timestamp) = opt_(preceded(pair(kw("USING"), kw("TIMESTAMP")), integer))(i)?;
+    Ok((i, AlterTableAction::Drop { if_exists, columns, timestamp }))
+}
+
+/// An integer literal (no bind marker).
+fn integer(i: Input<'_>) -> PResult<'_, Term> {
+    let t = i.token();
+    if t.kind == TokenKind::Integer {
+        Ok((i.advance(), Term::Literal(Literal { kind: cql_types::LiteralKind::Integer, text: t.text.clone() })))
+    } else {
+        fail(i, Expect::Integer)
+    }
+}
+
+/// `TYPE [IF NOT EXISTS] name (field type, …)`
+fn create_type(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("TYPE")(i)?;
+    let (i, if_not_exists) = if_not_exists_clause(i)?;
+    let (i, name) = user_type_name(i)?;
+    let (i, _) = sym("(")(i)?;
+    let field = |i| pair(ident, comparator_type)(i);
+    let (i, first) = field(i)?;
+    // A trailing comma is allowed, as for tables.
+    let (i, rest) = many_(preceded(sym(","), opt_(field)))(i)?;
+    let (i, _) = sym(")")(i)?;
+    let fields = std::iter::once(first).chain(rest.into_iter().flatten()).collect();
+    Ok((i, Statement::CreateType(CreateType { name, if_not_exists, fields })))
+}
+
+/// `TYPE [IF EXISTS] name ADD [IF NOT EXISTS] field type | RENAME [IF EXISTS] f TO g AND …`
+fn alter_type(i: Input<'_>) -> PResult<'_, Statement> {
+    let (i, _) = kw("TYPE")(i)?;
+    let (i, if_exists) = if_exists_clause(i)?;
+    let (i, name) = user_type_name(i)?;
+    let (i, action) = choice((
+        |i| {
+            let (i, _) = kw("ADD")(i)?;
+            let (i, if_not_exists) = if_not_exists_clause(i)?;
+            let (i, field) = ident(i)?;
+            let (i, typ) = comparator_type(i)?;
+            Ok((i, AlterTypeAction::Add { if_not_exists, field, typ }))
+        },
+        |i| {
+            let (i, _) = kw("RENAME")(i)?;
+            let (i, if_exists) = if_exists_clause(i)?;
+            let (i, renames) = sep1(separated_pair(ident, kw("TO"), ident), kw("AND"))(i)?;
+            Ok((i, AlterTypeAction::Rename { if_exists, renames }))
+        },
+        |i: Input<'_>| {
+            // Cassandra parses `ALTER field TYPE type` and then refuses it.
+            let start = i.pos;
+            let (_, _) = tuple((kw("ALTER"), ident, kw("TYPE"), comparator_type))(i)?;
+            fatal(start, "Altering field types is no longer supported")
+        },
+    ))(i)?;
+    Ok((i, Statement::AlterType(AlterType { name, if_exists, action })))
+}
+
+/// `[CUSTOM] INDEX [IF NOT EXISTS] [name] ON t (targets) [USING 'class'] [WITH properties]`
+fn create_index(i: Input<'_>) -> PResult<'_, Statement> {
+    let start = i.pos;
+    let (i, custom) = flag(kw("CUSTOM"))(i)?;
+    let (i, _) = kw("INDEX")(i)?;
+    let (i, if_not_exists) = if_not_exists_clause(i)?;
+    let (i, name) = opt_(ident)(i)?;
+    let (i, _) = kw("ON")(i)?;
+    let (i, table) = table_name(i)?;
+    let (i, _) = sym("(")(i)?;
+    let (i, targets) = opt_(comma_list1(index_target))(i)?;
+    let (i, _) = sym(")")(i)?;
+    let (i, custom_class) = opt_(preceded(kw("USING"), string))(i)?;
+    let (i, properties) = opt_(preceded(kw("WITH"), properties))(i)?;
+    if custom && custom_class.is_none() {
+        return Err(failure(start, "CUSTOM index requires specifying the index class"));
+    }
+    Ok((
+        i,
+        Statement::CreateIndex(CreateIndex {
+            name,
+            if_not_exists,
+            table,
+            targets: targets.unwrap_or_default(),
+            custom_class,
+            properties: properties.unwrap_or_default(),
+        }),
+    ))
+}
+
+/// `c`, `keys(c)`, `values(c)`, `entries(c)` or `full(c)`
+fn index_target(i: Input<'_>) -> PResult<'_, IndexTarget> {
+    let wrapped = |word: &'static str, make: fn(String) -> IndexTarget| {
+        map(preceded(kw(word), delimited(sym("("), cident, sym(")"))), make)
+    };
+    choice((
+        wrapped("VALUES", IndexTarget::Values),
+        wrapped("KEYS", IndexTarget::Keys),
+        wrapped("ENTRIES", IndexTarget::Entries),
+        wrapped("FULL", IndexTarget::Full),
+        map(cident, IndexTarget::Column),
+    ))(i)
+}
+
+/// A string literal's content.
+fn string(i: Input<'_>) -> PResult<'_, String> {
+    let t = i.token();
+    if t.kind == TokenKind::Str {
+        Ok((i.advance(), t.text.clone()))
+    } else {
+        fail(i, Expect::Str)
+    }
+}

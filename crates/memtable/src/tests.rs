@@ -1,0 +1,153 @@
+use std::ops::Bound;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use storage_model::{Cell, ColumnCell, DeletionTime, Partition, Row};
+
+use super::*;
+
+fn key(k: &str) -> Bytes {
+    Bytes::copy_from_slice(k.as_bytes())
+}
+
+fn write(k: &str, clustering: &str, timestamp: i64, value: &str) -> Partition {
+    Partition {
+        key: key(k),
+        rows: vec![Row {
+            clustering: key(clustering),
+            cells: vec![ColumnCell {
+                column: key("v"),
+                path: None,
+                cell: Cell::live(timestamp, Bytes::copy_from_slice(value.as_bytes())),
+            }],
+            ..Row::default()
+        }],
+        ..Partition::default()
+    }
+}
+
+fn value_of(p: &Partition, clustering: &str) -> Option<Bytes> {
+    p.rows.iter().find(|r| r.clustering == clustering.as_bytes())?.cells[0].cell.value.clone()
+}
+
+fn keys(ps: &[Partition]) -> Vec<Bytes> {
+    ps.iter().map(|p| p.key.clone()).collect()
+}
+
+#[test]
+fn a_new_memtable_is_empty() {
+    let m = Memtable::new();
+    assert!(m.is_empty());
+    assert_eq!(m.len(), 0);
+    assert_eq!(m.size_bytes(), 0);
+    assert_eq!(m.min_timestamp(), None);
+}
+
+#[test]
+fn get_returns_what_was_applied() {
+    let m = Memtable::new();
+    m.apply(&write("k", "r", 1, "v"));
+    assert_eq!(value_of(&m.get(b"k").unwrap(), "r"), Some(Bytes::from_static(b"v")));
+    assert_eq!(m.get(b"other"), None);
+}
+
+#[test]
+fn applying_to_an_existing_partition_merges_with_the_newer_timestamp_winning() {
+    let m = Memtable::new();
+    m.apply(&write("k", "r", 2, "new"));
+    m.apply(&write("k", "r", 1, "old"));
+    m.apply(&write("k", "s", 1, "other row"));
+    let p = m.get(b"k").unwrap();
+    assert_eq!(value_of(&p, "r"), Some(Bytes::from_static(b"new")));
+    assert_eq!(p.rows.len(), 2);
+    assert_eq!(m.len(), 1);
+}
+
+#[test]
+fn a_partition_deletion_shadows_older_rows_already_in_the_memtable() {
+    let m = Memtable::new();
+    m.apply(&write("k", "r", 1, "v"));
+    let deletion = DeletionTime { marked_for_delete_at: 5, local_deletion_time: 10 };
+    m.apply(&Partition { key: key("k"), deletion: Some(deletion), ..Partition::default() });
+    let p = m.get(b"k").unwrap();
+    assert!(p.rows.is_empty());
+    assert_eq!(p.deletion, Some(deletion));
+}
+
+#[test]
+fn apply_returns_the_growth_and_size_accumulates() {
+    let m = Memtable::new();
+    let d1 = m.apply(&write("k", "r", 1, "v"));
+    let d2 = m.apply(&write("k", "r", 2, "w"));
+    assert!(d1 > 0 && d2 > 0);
+    assert_eq!(m.size_bytes(), d1 + d2);
+}
+
+#[test]
+fn an_empty_update_changes_nothing() {
+    let m = Memtable::new();
+    assert_eq!(m.apply(&Partition { key: key("k"), ..Partition::default() }), 0);
+    assert!(m.is_empty());
+}
+
+#[test]
+fn min_timestamp_is_the_smallest_applied() {
+    let m = Memtable::new();
+    m.apply(&write("a", "r", 7, "v"));
+    m.apply(&write("b", "r", 3, "v"));
+    m.apply(&write("c", "r", 9, "v"));
+    assert_eq!(m.min_timestamp(), Some(3));
+}
+
+#[test]
+fn scan_returns_partitions_in_key_order_from_the_start_bound_up_to_the_limit() {
+    let m = Memtable::new();
+    for k in ["d", "a", "c", "b", "e"] {
+        m.apply(&write(k, "r", 1, "v"));
+    }
+    assert_eq!(keys(&m.scan(Bound::Unbounded, 10)), vec![key("a"), key("b"), key("c"), key("d"), key("e")]);
+    assert_eq!(keys(&m.scan(Bound::Included(b"b"), 2)), vec![key("b"), key("c")]);
+    assert_eq!(keys(&m.scan(Bound::Excluded(b"b"), 2)), vec![key("c"), key("d")]);
+}
+
+#[test]
+fn iter_all_yields_every_partition_in_key_order_across_batches() {
+    let m = Arc::new(Memtable::new());
+    for i in (0..500u32).rev() {
+        m.apply(&write(&format!("{i:05}"), "r", 1, "v"));
+    }
+    let all: Vec<Partition> = m.iter_all().collect();
+    assert_eq!(all.len(), 500);
+    assert!(all.windows(2).all(|w| w[0].key < w[1].key));
+}
+
+#[test]
+fn iter_from_starts_at_the_bound() {
+    let m = Arc::new(Memtable::new());
+    for k in ["a", "b", "c"] {
+        m.apply(&write(k, "r", 1, "v"));
+    }
+    assert_eq!(keys(&m.iter_from(Bound::Excluded(key("a"))).collect::<Vec<_>>()), vec![key("b"), key("c")]);
+    assert_eq!(keys(&m.iter_from(Bound::Included(key("b"))).collect::<Vec<_>>()), vec![key("b"), key("c")]);
+}
+
+#[test]
+fn concurrent_writers_to_the_same_and_different_partitions_lose_nothing() {
+    let m = Arc::new(Memtable::new());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    m.apply(&write("shared", &format!("{t}-{i:03}"), 1, "v"));
+                    m.apply(&write(&format!("own-{t}-{i:03}"), "r", 1, "v"));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(m.get(b"shared").unwrap().rows.len(), 800);
+    assert_eq!(m.len(), 801);
+}

@@ -1,0 +1,670 @@
+//! One client connection: a reader loop that parses frames and runs each request, and a writer
+//! task that sends the answers.
+//!
+//! The reader calls the [`QueryProcessor`] inline (it is synchronous and CPU-only) and only
+//! awaits the durability of writes: a request whose writes are not yet durable waits in its own
+//! task, so many streams are in flight and answered out of order. Answers go through a channel to
+//! the writer, which encodes everything queued into one buffer before each socket write. A
+//! semaphore bounds the requests in flight (running, waiting for durability, or queued for
+//! writing): when it runs out the reader stops reading, which pushes back on the client.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use bytes::{Buf, BytesMut};
+use query::{ClientState, Error, Outcome, QueryProcessor, QueryResult, SchemaChange};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tracing::{debug, error, warn};
+
+use crate::compression::Compression;
+use crate::events::{EventBus, EVENT_STREAM};
+use crate::frame::{self, flags, Frame, FrameError, FrameHeader, Parse, ProtocolVersion, HEADER_LEN};
+use crate::request::Request;
+use crate::response::{self, Event, Response};
+use crate::segment::SegmentCodec;
+use crate::server::ServerConfig;
+use crate::wire;
+
+/// Keep reading into a buffer with at least this much free space.
+const READ_RESERVE: usize = 16 * 1024;
+/// The writer sends once this much is encoded, even if more answers are queued.
+const WRITE_BATCH: usize = 256 * 1024;
+/// A writer buffer grown past this (by a huge result) is released after use.
+const WRITE_BUFFER_KEEP: usize = 4 * 1024 * 1024;
+
+/// What every connection shares.
+pub(crate) struct Shared {
+    pub processor: Arc<QueryProcessor>,
+    pub events: EventBus,
+    pub config: ServerConfig,
+}
+
+/// A response frame for the writer to encode and send.
+struct OutFrame {
+    /// The bare version number of the header (1 or 2 only when refusing those versions).
+    header_version: u8,
+    /// The version whose body layout to use.
+    version: ProtocolVersion,
+    stream: i16,
+    compression: Option<Compression>,
+    warnings: Vec<String>,
+    response: Response,
+    /// Released once the frame is written.
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+enum Outgoing {
+    Frame(Box<OutFrame>),
+    /// v5: everything after this is sent in segments.
+    StartFraming(SegmentCodec),
+    /// Send everything queued before, then close the connection.
+    Close,
+}
+
+/// Where the answer to one request goes: enough to send it from another task.
+#[derive(Clone)]
+struct ReplyTo {
+    tx: mpsc::UnboundedSender<Outgoing>,
+    stream: i16,
+    version: ProtocolVersion,
+    compression: Option<Compression>,
+}
+
+impl ReplyTo {
+    /// Queues the answer; false if the writer is gone.
+    fn send(&self, response: Response, warnings: Vec<String>, permit: Option<OwnedSemaphorePermit>) -> bool {
+        let frame = OutFrame {
+            header_version: self.version.number(),
+            version: self.version,
+            stream: self.stream,
+            compression: self.compression,
+            warnings,
+            response,
+            permit,
+        };
+        self.tx.send(Outgoing::Frame(Box::new(frame))).is_ok()
+    }
+
+    /// Sends a statement's result, then (for DDL) tells every registered connection: the
+    /// statement's own RESULT is always queued before the event.
+    fn send_result(
+        &self,
+        result: QueryResult,
+        warnings: Vec<String>,
+        permit: OwnedSemaphorePermit,
+        events: &EventBus,
+    ) -> bool {
+        if let QueryResult::Rows(rows) = &result {
+            if !response::rows_are_well_formed(rows) {
+                error!("a Rows result has a row whose cell count differs from its column count");
+                let e = Error::Server("internal error: malformed result rows".into());
+                return self.send(Response::Error(e), Vec::new(), Some(permit));
+            }
+        }
+        let change = match &result {
+            QueryResult::SchemaChange(c) => Some(Arc::new(c.clone())),
+            _ => None,
+        };
+        let sent = self.send(Response::Result(result), warnings, Some(permit));
+        if let Some(change) = change {
+            events.publish(change);
+        }
+        sent
+    }
+}
+
+/// Per-connection protocol state.
+struct Connection {
+    shared: Arc<Shared>,
+    tx: mpsc::UnboundedSender<Outgoing>,
+    in_flight: Arc<Semaphore>,
+    /// The version STARTUP fixed for the connection.
+    version: Option<ProtocolVersion>,
+    /// v3/v4 frame body compression.
+    compression: Option<Compression>,
+    /// v5: the segment format of what the client sends after READY.
+    framing: Option<SegmentCodec>,
+    client: ClientState,
+    /// Schema changes to forward, once REGISTERed for SCHEMA_CHANGE.
+    events: Option<broadcast::Receiver<Arc<SchemaChange>>>,
+    /// Stop reading: the connection is being closed.
+    closing: bool,
+}
+
+/// Serves one connection until the client closes it, a fatal protocol error, or `stop` turns
+/// true; then lets the answers in flight go out and returns.
+pub(crate) async fn serve(socket: TcpStream, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let peer = socket.peer_addr().ok();
+    let local = socket.local_addr().ok();
+    let (mut reader, writer) = socket.into_split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let writer = tokio::spawn(write_loop(writer, rx, peer));
+    let max_in_flight = shared.config.max_in_flight_requests_per_connection.max(1);
+    let max_frame = shared.config.max_frame_size_bytes;
+    let mut conn = Connection {
+        shared,
+        tx,
+        in_flight: Arc::new(Semaphore::new(max_in_flight)),
+        version: None,
+        compression: None,
+        framing: None,
+        client: ClientState { keyspace: None, protocol_version: 0, local_address: local },
+        events: None,
+        closing: false,
+    };
+    // Bytes as read; with v5 framing, `envelopes` holds the payloads of the segments read.
+    let mut buf = BytesMut::with_capacity(READ_RESERVE);
+    let mut envelopes = BytesMut::new();
+    let mut discard = 0usize;
+    debug!(?peer, "connection opened");
+    'read: while !*stop.borrow() {
+        loop {
+            let frames = match conn.framing {
+                None => &mut buf,
+                Some(codec) => {
+                    if let Err(e) = codec.decode(&mut buf, &mut envelopes) {
+                        warn!(?peer, error = %e, "corrupt segment; closing the connection");
+                        conn.closing = true;
+                        break 'read;
+                    }
+                    &mut envelopes
+                }
+            };
+            if discard > 0 {
+                let n = discard.min(frames.len());
+                frames.advance(n);
+                discard -= n;
+                if discard > 0 {
+                    break;
+                }
+            }
+            match Frame::parse(frames, max_frame) {
+                Ok(Parse::Incomplete) => break,
+                Ok(Parse::Frame(frame)) => {
+                    let Ok(permit) = conn.in_flight.clone().acquire_owned().await else { break 'read };
+                    conn.handle(frame, permit).await;
+                }
+                Err(e) => {
+                    debug!(?peer, error = %e, "rejected frame");
+                    if let FrameError::TooLarge { length, .. } = e {
+                        discard = length as usize;
+                    }
+                    conn.refuse_frame(&e);
+                    if e.is_fatal() {
+                        conn.closing = true;
+                    }
+                }
+            }
+            if conn.closing {
+                break 'read;
+            }
+        }
+        if buf.capacity() - buf.len() < READ_RESERVE {
+            buf.reserve(READ_RESERVE);
+        }
+        tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            event = next_event(&mut conn.events) => conn.forward_event(event),
+            read = reader.read_buf(&mut buf) => match read {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    debug!(?peer, error = %e, "read failed");
+                    break;
+                }
+            },
+        }
+    }
+    if conn.closing {
+        let _ = conn.tx.send(Outgoing::Close);
+    }
+    // The writer ends when every sender is gone: ours now, those of requests still waiting for
+    // durability when they answer.
+    drop(conn);
+    let _ = writer.await;
+    debug!(?peer, "connection closed");
+}
+
+async fn next_event(
+    events: &mut Option<broadcast::Receiver<Arc<SchemaChange>>>,
+) -> Result<Arc<SchemaChange>, broadcast::error::RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Polls a future once from the current task: its output if it is already done.
+async fn poll_once<F: Future + Unpin>(f: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        Poll::Ready(match Pin::new(&mut *f).poll(cx) {
+            Poll::Ready(v) => Some(v),
+            Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// Runs a query-layer call, turning a panic into a server error instead of a dropped connection.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            error!(request = what, panic = %msg, "query layer panicked");
+            Err(Error::Server(format!("Unexpected error while executing {what}: {msg}")))
+        }
+    }
+}
+
+/// `major.minor[.patch]` with any suffix ignored, as Cassandra's version parser reads it.
+fn parse_cql_version(s: &str) -> Option<(u32, u32, u32)> {
+    let core = s.split(['-', '~', '+']).next()?;
+    let mut parts = core.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let patch = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    Some((major, minor, patch))
+}
+
+impl Connection {
+    fn reply_to(&self, header: &FrameHeader) -> ReplyTo {
+        ReplyTo {
+            tx: self.tx.clone(),
+            stream: header.stream,
+            version: self.version.unwrap_or(header.version),
+            compression: self.compression,
+        }
+    }
+
+    fn reply(&mut self, header: &FrameHeader, response: Response, permit: OwnedSemaphorePermit) {
+        if !self.reply_to(header).send(response, Vec::new(), Some(permit)) {
+            self.closing = true;
+        }
+    }
+
+    fn fail(&mut self, header: &FrameHeader, error: Error, permit: OwnedSemaphorePermit) {
+        debug!(stream = header.stream, opcode = header.opcode.name(), error = %error, "request failed");
+        self.reply(header, Response::Error(error), permit);
+    }
+
+    /// Answers a frame that could not be accepted (see [`FrameError`]).
+    fn refuse_frame(&mut self, e: &FrameError) {
+        let header_version = e.reply_version();
+        let error = match e {
+            FrameError::TooLarge { .. } => Error::Invalid(e.to_string()),
+            _ => Error::Protocol(e.to_string()),
+        };
+        let frame = OutFrame {
+            header_version,
+            version: ProtocolVersion::from_number(header_version).unwrap_or(ProtocolVersion::CURRENT),
+            stream: e.stream(),
+            compression: if e.is_fatal() { None } else { self.compression },
+            warnings: Vec::new(),
+            response: Response::Error(error),
+            permit: None,
+        };
+        if self.tx.send(Outgoing::Frame(Box::new(frame))).is_err() {
+            self.closing = true;
+        }
+    }
+
+    fn forward_event(&mut self, event: Result<Arc<SchemaChange>, broadcast::error::RecvError>) {
+        match event {
+            Ok(change) => {
+                let Some(version) = self.version else { return };
+                let to = ReplyTo { tx: self.tx.clone(), stream: EVENT_STREAM, version, compression: self.compression };
+                if !to.send(Response::Event(Event::SchemaChange(change)), Vec::new(), None) {
+                    self.closing = true;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                warn!(missed = n, "connection fell behind on schema change events");
+            }
+            Err(broadcast::error::RecvError::Closed) => self.events = None,
+        }
+    }
+
+    /// Checks a frame against the connection, unwraps its body and runs the request.
+    async fn handle(&mut self, frame: Frame, permit: OwnedSemaphorePermit) {
+        let header = frame.header;
+        if let Some(v) = self.version {
+            if header.version != v {
+                let msg = format!(
+                    "Invalid message version. Got {} but previous messages on this connection had version {}",
+                    header.version.describe(),
+                    v.describe()
+                );
+                return self.fail(&header, Error::Protocol(msg), permit);
+            }
+        }
+        let mut body = frame.body;
+        // In v5 compression is done by the segments; the envelope flag is ignored.
+        if header.flags & flags::COMPRESSED != 0 && header.version < ProtocolVersion::V5 {
+            let Some(compression) = self.compression else {
+                let msg = "Received a compressed frame but no compression was negotiated in STARTUP";
+                return self.fail(&header, Error::Protocol(msg.into()), permit);
+            };
+            match compression.decompress(&body, self.shared.config.max_frame_size_bytes) {
+                Ok(b) => body = b,
+                Err(e) => return self.fail(&header, Error::Protocol(e.to_string()), permit),
+            }
+        }
+        if header.flags & flags::CUSTOM_PAYLOAD != 0 {
+            if header.version < ProtocolVersion::V4 {
+                let msg = "Received frame with CUSTOM_PAYLOAD flag for native protocol version < 4";
+                return self.fail(&header, Error::Protocol(msg.into()), permit);
+            }
+            // Custom payloads are for custom query handlers: read past it and ignore it.
+            let mut rest = &body[..];
+            if let Err(e) = wire::read_bytes_map(&mut rest) {
+                return self.fail(&header, Error::Protocol(e.to_string()), permit);
+            }
+            let skip = body.len() - rest.len();
+            body.advance(skip);
+        }
+        match Request::decode(header.opcode, header.version, &body) {
+            Ok(request) => self.dispatch(&header, request, permit).await,
+            Err(e) => self.fail(&header, Error::Protocol(e.to_string()), permit),
+        }
+    }
+
+    async fn dispatch(&mut self, header: &FrameHeader, request: Request<'_>, permit: OwnedSemaphorePermit) {
+        let processor = Arc::clone(&self.shared.processor);
+        let outcome = match request {
+            Request::Options => return self.reply(header, Response::Supported, permit),
+            Request::Startup(options) => return self.startup(header, &options, permit),
+            _ if self.version.is_none() => {
+                let msg = format!("Unexpected message {}, expecting STARTUP or OPTIONS", header.opcode.name());
+                return self.fail(header, Error::Protocol(msg), permit);
+            }
+            Request::Register { events } => {
+                if events.iter().any(|e| e == "SCHEMA_CHANGE") && self.events.is_none() {
+                    self.events = Some(self.shared.events.subscribe());
+                }
+                return self.reply(header, Response::Ready, permit);
+            }
+            Request::AuthResponse(_) => {
+                let msg = "Unexpected message AUTH_RESPONSE: authentication is not enabled on this server";
+                return self.fail(header, Error::Protocol(msg.into()), permit);
+            }
+            Request::Query { query, options } => {
+                guarded("QUERY", || processor.query(&mut self.client, query, &options))
+            }
+            Request::Prepare { query, keyspace } => guarded("PREPARE", || {
+                processor.prepare(&self.client, query, keyspace)
+            })
+            .map(|p| Outcome { result: QueryResult::Prepared(p), durable: None, warnings: Vec::new() }),
+            Request::Execute { id, mut options, .. } => {
+                if header.version >= ProtocolVersion::V5 {
+                    // The result metadata id is not checked, so always send the full metadata
+                    // (v5 allows it; No_metadata would be wrong if the columns changed).
+                    options.skip_metadata = false;
+                }
+                guarded("EXECUTE", || processor.execute(&mut self.client, &id, &options))
+            }
+            Request::Batch { statements, options } => {
+                guarded("BATCH", || processor.batch(&mut self.client, &statements, &options))
+            }
+        };
+        let Outcome { result, durable, warnings } = match outcome {
+            Ok(o) => o,
+            Err(e) => return self.fail(header, e, permit),
+        };
+        let to = self.reply_to(header);
+        let Some(mut ack) = durable else {
+            if !to.send_result(result, warnings, permit, &self.shared.events) {
+                self.closing = true;
+            }
+            return;
+        };
+        match poll_once(&mut ack).await {
+            Some(Ok(())) => {
+                if !to.send_result(result, warnings, permit, &self.shared.events) {
+                    self.closing = true;
+                }
+            }
+            Some(Err(e)) => self.fail(header, Error::Server(format!("Write failed: {e}")), permit),
+            None => {
+                let events = self.shared.events.clone();
+                tokio::spawn(async move {
+                    match ack.await {
+                        Ok(()) => to.send_result(result, warnings, permit, &events),
+                        Err(e) => to.send(
+                            Response::Error(Error::Server(format!("Write failed: {e}"))),
+                            Vec::new(),
+                            Some(permit),
+                        ),
+                    }
+                });
+            }
+        }
+    }
+
+    /// STARTUP: requires CQL_VERSION >= 3.0.0 (any value, not matched against SUPPORTED), takes an
+    /// optional COMPRESSION, fixes the protocol version, and answers READY uncompressed. In v5,
+    /// everything after READY, both ways, is in segments (compressed ones if COMPRESSION is set).
+    fn startup(&mut self, header: &FrameHeader, options: &[(String, String)], permit: OwnedSemaphorePermit) {
+        let get = |key: &str| options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let Some(cql) = get("CQL_VERSION") else {
+            return self.fail(header, Error::Protocol("Missing value CQL_VERSION in STARTUP message".into()), permit);
+        };
+        match parse_cql_version(cql) {
+            None => return self.fail(header, Error::Protocol(format!("Invalid version value: {cql}")), permit),
+            Some(v) if v < (2, 99, 0) => {
+                let msg = format!(
+                    "CQL version {cql} is not supported by the binary protocol (supported version are >= 3.0.0)"
+                );
+                return self.fail(header, Error::Protocol(msg), permit);
+            }
+            Some(_) => {}
+        }
+        let compression = match get("COMPRESSION") {
+            None => None,
+            Some(name) => match Compression::from_name(name) {
+                Some(c) => Some(c),
+                None if name.eq_ignore_ascii_case("snappy") => {
+                    let msg = "This instance does not support Snappy compression";
+                    return self.fail(header, Error::Protocol(msg.into()), permit);
+                }
+                None => {
+                    let msg = format!("Unknown compression algorithm: {}", name.to_lowercase());
+                    return self.fail(header, Error::Protocol(msg), permit);
+                }
+            },
+        };
+        let first = self.version.is_none();
+        self.version = Some(header.version);
+        self.client.protocol_version = header.version.number();
+        self.reply(header, Response::Ready, permit);
+        if !first {
+            return;
+        }
+        // Only what follows READY is compressed or framed.
+        if header.version >= ProtocolVersion::V5 {
+            let codec = SegmentCodec { compression };
+            self.framing = Some(codec);
+            if self.tx.send(Outgoing::StartFraming(codec)).is_err() {
+                self.closing = true;
+            }
+        } else {
+            self.compression = compression;
+        }
+    }
+}
+
+/// Encodes one response frame at the end of `out`.
+fn encode_frame(out: &mut BytesMut, scratch: &mut BytesMut, f: &OutFrame) {
+    let start = out.len();
+    out.extend_from_slice(&[0u8; HEADER_LEN]);
+    let body_start = out.len();
+    let mut frame_flags = 0;
+    if !f.warnings.is_empty() && f.version >= ProtocolVersion::V4 {
+        frame_flags |= flags::WARNING;
+        wire::write_string_list(out, &f.warnings);
+    }
+    f.response.encode_body(f.version, out);
+    if let Some(c) = f.compression {
+        scratch.clear();
+        c.compress(&out[body_start..], scratch);
+        out.truncate(body_start);
+        out.extend_from_slice(scratch);
+        frame_flags |= flags::COMPRESSED;
+    }
+    let length = out.len() - body_start;
+    if length > i32::MAX as usize {
+        out.truncate(start);
+        let error = Response::Error(Error::Server(format!("Response too large to send: {length} bytes")));
+        let replacement = OutFrame { compression: None, warnings: Vec::new(), response: error, permit: None, ..*f };
+        return encode_frame(out, scratch, &replacement);
+    }
+    let header = frame::response_header(f.header_version, frame_flags, f.stream, f.response.opcode(), length as u32);
+    out[start..body_start].copy_from_slice(&header);
+}
+
+/// The writer task: encodes queued answers in batches and writes each batch at once.
+async fn write_loop(mut socket: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Outgoing>, peer: Option<SocketAddr>) {
+    // What goes on the wire; with v5 framing, envelopes collect in `envelopes` first.
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    let mut envelopes = BytesMut::new();
+    let mut framing: Option<SegmentCodec> = None;
+    let mut scratch = BytesMut::new();
+    let mut permits = Vec::new();
+    let mut close = false;
+    while !close {
+        let Some(mut next) = rx.recv().await else { break };
+        loop {
+            match next {
+                Outgoing::Frame(mut f) => {
+                    let target = if framing.is_some() { &mut envelopes } else { &mut out };
+                    encode_frame(target, &mut scratch, &f);
+                    permits.extend(f.permit.take());
+                }
+                Outgoing::StartFraming(codec) => {
+                    if let Some(previous) = framing {
+                        previous.encode(&envelopes, &mut out, &mut scratch);
+                        envelopes.clear();
+                    }
+                    framing = Some(codec);
+                }
+                Outgoing::Close => {
+                    close = true;
+                    break;
+                }
+            }
+            if out.len() + envelopes.len() >= WRITE_BATCH {
+                break;
+            }
+            match rx.try_recv() {
+                Ok(m) => next = m,
+                Err(_) => break,
+            }
+        }
+        if let Some(codec) = framing {
+            codec.encode(&envelopes, &mut out, &mut scratch);
+            envelopes.clear();
+        }
+        if let Err(e) = socket.write_all(&out).await {
+            debug!(?peer, error = %e, "write failed");
+            break;
+        }
+        out.clear();
+        permits.clear();
+        if out.capacity() > WRITE_BUFFER_KEEP || envelopes.capacity() > WRITE_BUFFER_KEEP {
+            out = BytesMut::with_capacity(64 * 1024);
+            envelopes = BytesMut::new();
+            scratch = BytesMut::new();
+        }
+    }
+    let _ = socket.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cql_versions_parse_with_optional_patch_and_suffix() {
+        assert_eq!(parse_cql_version("3.0.0"), Some((3, 0, 0)));
+        assert_eq!(parse_cql_version("4.0.0"), Some((4, 0, 0)));
+        assert_eq!(parse_cql_version("3.4"), Some((3, 4, 0)));
+        assert_eq!(parse_cql_version("3.4.7-SNAPSHOT"), Some((3, 4, 7)));
+        assert_eq!(parse_cql_version("three"), None);
+        assert_eq!(parse_cql_version("3"), None);
+    }
+
+    #[test]
+    fn a_panic_in_the_query_layer_becomes_a_server_error() {
+        let r: Result<(), Error> = guarded("QUERY", || panic!("kaboom"));
+        assert_eq!(r, Err(Error::Server("Unexpected error while executing QUERY: kaboom".into())));
+    }
+
+    #[test]
+    fn an_encoded_frame_has_its_header_and_warnings_first() {
+        let f = OutFrame {
+            header_version: 4,
+            version: ProtocolVersion::V4,
+            stream: 3,
+            compression: None,
+            warnings: vec!["w".into()],
+            response: Response::Result(QueryResult::Void),
+            permit: None,
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&mut out, &mut BytesMut::new(), &f);
+        assert_eq!(&out[..], [0x84, 0x08, 0, 3, 0x08, 0, 0, 0, 9, 0, 1, 0, 1, b'w', 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn warnings_are_dropped_in_v3() {
+        let f = OutFrame {
+            header_version: 3,
+            version: ProtocolVersion::V3,
+            stream: 0,
+            compression: None,
+            warnings: vec!["w".into()],
+            response: Response::Ready,
+            permit: None,
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&mut out, &mut BytesMut::new(), &f);
+        assert_eq!(&out[..], [0x83, 0, 0, 0, 0x02, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_compressed_frame_sets_the_flag_and_holds_an_lz4_body() {
+        let f = OutFrame {
+            header_version: 4,
+            version: ProtocolVersion::V4,
+            stream: 1,
+            compression: Some(Compression::Lz4),
+            warnings: vec![],
+            response: Response::Result(QueryResult::SetKeyspace("k".repeat(100))),
+            permit: None,
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&mut out, &mut BytesMut::new(), &f);
+        assert_eq!(out[1], flags::COMPRESSED);
+        let len = u32::from_be_bytes([out[5], out[6], out[7], out[8]]) as usize;
+        assert_eq!(out.len(), HEADER_LEN + len);
+        let body = Compression::Lz4.decompress(&out[HEADER_LEN..], 1 << 20).unwrap();
+        let mut expected = BytesMut::new();
+        f.response.encode_body(ProtocolVersion::V4, &mut expected);
+        assert_eq!(body, expected);
+    }
+}

@@ -1,0 +1,552 @@
+//! The server over real TCP: handshake, errors, framing, compression, limits and shutdown, as a
+//! driver sees them. Independent of what the query layer can execute.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use protocol_server::compression::Compression;
+use protocol_server::segment::SegmentCodec;
+use protocol_server::{run, ServerConfig};
+use query::{NodeConfig, QueryProcessor};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const OPTIONS: u8 = 0x05;
+const STARTUP: u8 = 0x01;
+const QUERY: u8 = 0x07;
+const REGISTER: u8 = 0x0B;
+const ERROR: u8 = 0x00;
+const READY: u8 = 0x02;
+const SUPPORTED: u8 = 0x06;
+const RESULT: u8 = 0x08;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+struct TestServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    handle: JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> TestServer {
+        TestServer::with_config(ServerConfig::default()).await
+    }
+
+    async fn with_config(config: ServerConfig) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("node");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let processor = QueryProcessor::open(NodeConfig {
+            cluster_name: "Test Cluster".into(),
+            listen_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            native_port: 9042,
+            data_dir,
+            storage: storage::StorageConfig::new(dir.path().join("storage")),
+        })
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(run(listener, Arc::new(processor), config, async {
+            let _ = stopped.await;
+        }));
+        TestServer { addr, stop: Some(stop), handle, _dir: dir }
+    }
+
+    async fn connect(&self) -> Client {
+        Client { socket: TcpStream::connect(self.addr).await.unwrap() }
+    }
+
+    /// Signals shutdown and waits for `run` to return.
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(WAIT, &mut self.handle).await.expect("run returns after shutdown").unwrap().unwrap();
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    version: u8,
+    flags: u8,
+    stream: i16,
+    opcode: u8,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// The error code and message of an ERROR body.
+    fn error(&self) -> (i32, String) {
+        assert_eq!(self.opcode, ERROR, "expected an ERROR, got {self:?}");
+        let code = i32::from_be_bytes(self.body[0..4].try_into().unwrap());
+        let len = u16::from_be_bytes([self.body[4], self.body[5]]) as usize;
+        (code, String::from_utf8(self.body[6..6 + len].to_vec()).unwrap())
+    }
+}
+
+struct Client {
+    socket: TcpStream,
+}
+
+fn frame(version: u8, flags: u8, stream: i16, opcode: u8, body: &[u8]) -> Vec<u8> {
+    let mut f = vec![version, flags];
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.push(opcode);
+    f.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    f.extend_from_slice(body);
+    f
+}
+
+fn string(s: &str) -> Vec<u8> {
+    let mut v = (s.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(s.as_bytes());
+    v
+}
+
+fn string_map(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut v = (pairs.len() as u16).to_be_bytes().to_vec();
+    for (k, val) in pairs {
+        v.extend(string(k));
+        v.extend(string(val));
+    }
+    v
+}
+
+fn long_string(s: &str) -> Vec<u8> {
+    let mut v = (s.len() as i32).to_be_bytes().to_vec();
+    v.extend_from_slice(s.as_bytes());
+    v
+}
+
+/// A QUERY body at consistency ONE without flags.
+fn query_body(q: &str) -> Vec<u8> {
+    let mut b = long_string(q);
+    b.extend_from_slice(&[0, 1, 0]);
+    b
+}
+
+impl Client {
+    async fn send(&mut self, version: u8, flags: u8, stream: i16, opcode: u8, body: &[u8]) {
+        self.send_raw(&frame(version, flags, stream, opcode, body)).await;
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        self.socket.write_all(bytes).await.unwrap();
+    }
+
+    async fn recv(&mut self) -> Reply {
+        tokio::time::timeout(WAIT, async {
+            let mut header = [0u8; 9];
+            self.socket.read_exact(&mut header).await.expect("a response header");
+            let len = u32::from_be_bytes(header[5..9].try_into().unwrap()) as usize;
+            let mut body = vec![0u8; len];
+            self.socket.read_exact(&mut body).await.expect("a response body");
+            Reply {
+                version: header[0],
+                flags: header[1],
+                stream: i16::from_be_bytes([header[2], header[3]]),
+                opcode: header[4],
+                body,
+            }
+        })
+        .await
+        .expect("a response in time")
+    }
+
+    /// Sends a request and returns the answer.
+    async fn request(&mut self, version: u8, stream: i16, opcode: u8, body: &[u8]) -> Reply {
+        self.send(version, 0, stream, opcode, body).await;
+        self.recv().await
+    }
+
+    async fn startup(&mut self, version: u8, options: &[(&str, &str)]) -> Reply {
+        self.request(version, 0, STARTUP, &string_map(options)).await
+    }
+
+    async fn ready(server: &TestServer) -> Client {
+        let mut c = server.connect().await;
+        let r = c.startup(4, &[("CQL_VERSION", "3.0.0")]).await;
+        assert_eq!(r.opcode, READY);
+        c
+    }
+
+    /// True once the server has closed the connection (EOF) without sending anything more.
+    async fn is_closed(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(tokio::time::timeout(WAIT, self.socket.read(&mut byte)).await, Ok(Ok(0)) | Ok(Err(_)))
+    }
+}
+
+/// Reads a [string multimap] body into (key, values) pairs.
+fn multimap(body: &[u8]) -> Vec<(String, Vec<String>)> {
+    let mut b = body;
+    let short = |b: &mut &[u8]| {
+        let v = u16::from_be_bytes([b[0], b[1]]) as usize;
+        *b = &b[2..];
+        v
+    };
+    let n = short(&mut b);
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let kl = short(&mut b);
+        let k = String::from_utf8(b[..kl].to_vec()).unwrap();
+        b = &b[kl..];
+        let m = short(&mut b);
+        let mut vals = Vec::new();
+        for _ in 0..m {
+            let vl = short(&mut b);
+            vals.push(String::from_utf8(b[..vl].to_vec()).unwrap());
+            b = &b[vl..];
+        }
+        out.push((k, vals));
+    }
+    out
+}
+
+#[tokio::test]
+async fn options_before_startup_is_answered_with_supported() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.request(4, 3, OPTIONS, &[]).await;
+    assert_eq!((r.version, r.flags, r.stream, r.opcode), (0x84, 0, 3, SUPPORTED));
+    let options = multimap(&r.body);
+    let get = |k: &str| options.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    assert_eq!(get("CQL_VERSION"), Some(vec!["3.4.7".to_string()]));
+    assert_eq!(get("COMPRESSION"), Some(vec!["lz4".to_string()]));
+    assert_eq!(get("PROTOCOL_VERSIONS"), Some(vec!["3/v3".to_string(), "4/v4".to_string(), "5/v5".to_string()]));
+    assert!(options.iter().all(|(k, _)| !k.starts_with("SCYLLA") && k != "PRODUCT_TYPE"));
+}
+
+#[tokio::test]
+async fn options_after_startup_is_answered_too() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    assert_eq!(c.request(4, 9, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn startup_is_answered_with_ready_on_its_stream() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.request(4, 42, STARTUP, &string_map(&[("CQL_VERSION", "3.0.0"), ("DRIVER_NAME", "x")])).await;
+    assert_eq!((r.version, r.flags, r.stream, r.opcode, r.body.len()), (0x84, 0, 42, READY, 0));
+}
+
+#[tokio::test]
+async fn startup_accepts_a_cql_version_above_the_advertised_one() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    assert_eq!(c.startup(4, &[("CQL_VERSION", "4.0.0")]).await.opcode, READY);
+}
+
+#[tokio::test]
+async fn startup_without_cql_version_is_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(4, &[("DRIVER_NAME", "x")]).await;
+    assert_eq!(r.error(), (0x000A, "Missing value CQL_VERSION in STARTUP message".into()));
+}
+
+#[tokio::test]
+async fn startup_with_a_cql_version_below_3_is_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let (code, msg) = c.startup(4, &[("CQL_VERSION", "2.0.0")]).await.error();
+    assert_eq!(code, 0x000A);
+    assert!(msg.contains("supported version are >= 3.0.0"), "{msg}");
+}
+
+#[tokio::test]
+async fn startup_with_an_unknown_compression_is_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(4, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "zstd")]).await;
+    assert_eq!(r.error(), (0x000A, "Unknown compression algorithm: zstd".into()));
+}
+
+#[tokio::test]
+async fn a_query_before_startup_is_a_protocol_error_and_the_connection_stays_open() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.request(4, 5, QUERY, &query_body("SELECT * FROM system.local")).await;
+    assert_eq!(r.stream, 5);
+    assert_eq!(r.error(), (0x000A, "Unexpected message QUERY, expecting STARTUP or OPTIONS".into()));
+    assert_eq!(c.startup(4, &[("CQL_VERSION", "3.0.0")]).await.opcode, READY);
+}
+
+#[tokio::test]
+async fn register_is_answered_with_ready() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let mut body = vec![0, 3];
+    for e in ["TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"] {
+        body.extend(string(e));
+    }
+    let r = c.request(4, 1, REGISTER, &body).await;
+    assert_eq!((r.stream, r.opcode, r.body.len()), (1, READY, 0));
+}
+
+#[tokio::test]
+async fn a_query_is_answered_on_its_stream_with_a_result_or_an_error() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let r = c.request(4, 77, QUERY, &query_body("SELECT release_version FROM system.local")).await;
+    assert_eq!(r.stream, 77);
+    assert!(r.opcode == RESULT || r.opcode == ERROR, "{r:?}");
+    // The connection is still usable.
+    assert_eq!(c.request(4, 78, OPTIONS, &[]).await.stream, 78);
+}
+
+/// The exact ERROR frame refusing version `v` on stream 0x0102.
+fn unsupported_version_reply(reply_version: u8, v: u8) -> Vec<u8> {
+    let msg = format!("Invalid or unsupported protocol version ({v}); supported versions are (3/v3, 4/v4, 5/v5)");
+    let mut body = vec![0, 0, 0, 0x0A];
+    body.extend(string(&msg));
+    frame(reply_version, 0, 0x0102, ERROR, &body)
+}
+
+async fn refused(v: u8) -> Vec<u8> {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    c.send(v, 0, 0x0102, OPTIONS, &[]).await;
+    let mut reply = Vec::new();
+    tokio::time::timeout(WAIT, c.socket.read_to_end(&mut reply)).await.expect("server closes").unwrap();
+    reply
+}
+
+#[tokio::test]
+async fn an_unsupported_version_gets_an_error_on_its_stream_in_v4_and_the_connection_closes() {
+    for v in [0x42u8, 0x41, 6] {
+        assert_eq!(refused(v).await, unsupported_version_reply(0x84, v), "version {v}");
+    }
+}
+
+#[tokio::test]
+async fn a_retired_version_is_refused_in_its_own_version() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    c.send_raw(&[0x02, 0, 7, OPTIONS, 0, 0, 0, 0]).await;
+    let r = c.recv().await;
+    assert_eq!((r.version, r.stream), (0x82, 7));
+    assert!(r.error().1.starts_with("Invalid or unsupported protocol version (2)"));
+}
+
+#[tokio::test]
+async fn v3_is_spoken_in_v3() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(3, &[("CQL_VERSION", "3.0.0")]).await;
+    assert_eq!((r.version, r.opcode), (0x83, READY));
+    assert_eq!(c.request(3, 1, OPTIONS, &[]).await.version, 0x83);
+}
+
+#[tokio::test]
+async fn another_version_after_startup_is_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let r = c.request(3, 1, OPTIONS, &[]).await;
+    assert_eq!(r.version, 0x84);
+    assert_eq!(
+        r.error(),
+        (0x000A, "Invalid message version. Got 3/v3 but previous messages on this connection had version 4/v4".into())
+    );
+}
+
+#[tokio::test]
+async fn a_frame_with_the_response_bit_is_a_protocol_error_and_closes_the_connection() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.request(0x84, 4, OPTIONS, &[]).await;
+    assert_eq!(r.stream, 4);
+    assert_eq!(r.error().0, 0x000A);
+    assert!(c.is_closed().await);
+}
+
+#[tokio::test]
+async fn an_unknown_opcode_is_a_protocol_error_and_closes_the_connection() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.request(4, 4, 0x04, &[]).await;
+    assert_eq!(r.error(), (0x000A, "Unknown opcode 4".into()));
+    assert!(c.is_closed().await);
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_a_protocol_error_and_the_connection_goes_on() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let r = c.request(4, 6, QUERY, &[0, 0, 0, 50, b'S']).await;
+    assert_eq!((r.stream, r.error().0), (6, 0x000A));
+    assert_eq!(c.request(4, 7, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn an_oversized_frame_is_skipped_and_answered_invalid() {
+    let server = TestServer::with_config(ServerConfig { max_frame_size_bytes: 1024, ..Default::default() }).await;
+    let mut c = Client::ready(&server).await;
+    let big = query_body(&"x".repeat(2000));
+    let r = c.request(4, 8, QUERY, &big).await;
+    assert_eq!(r.stream, 8);
+    let (code, msg) = r.error();
+    assert_eq!(code, 0x2200);
+    assert_eq!(msg, format!("Request is too big: length {} exceeds maximum allowed length 1024.", big.len() + 9));
+    assert_eq!(c.request(4, 9, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn with_lz4_the_ready_is_plain_and_later_frames_are_compressed() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(4, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "lz4")]).await;
+    assert_eq!((r.opcode, r.flags), (READY, 0));
+    // A compressed OPTIONS (empty body: length 0, empty lz4 block).
+    let mut body = 0u32.to_be_bytes().to_vec();
+    body.extend(lz4_flex::block::compress(&[]));
+    c.send(4, 0x01, 2, OPTIONS, &body).await;
+    let r = c.recv().await;
+    assert_eq!((r.opcode, r.flags & 0x01), (SUPPORTED, 0x01));
+    let len = u32::from_be_bytes(r.body[..4].try_into().unwrap()) as usize;
+    let plain = lz4_flex::block::decompress(&r.body[4..], len).unwrap();
+    assert!(multimap(&plain).iter().any(|(k, _)| k == "CQL_VERSION"));
+}
+
+#[tokio::test]
+async fn a_compressed_frame_without_negotiated_compression_is_a_protocol_error() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    c.send(4, 0x01, 2, OPTIONS, &[0, 0, 0, 0, 0]).await;
+    assert_eq!(c.recv().await.error().0, 0x000A);
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_each_answered_on_their_stream() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let mut batch = Vec::new();
+    for stream in 1..=200i16 {
+        batch.extend(frame(4, 0, stream, OPTIONS, &[]));
+    }
+    c.send_raw(&batch).await;
+    let mut seen: Vec<i16> = Vec::new();
+    for _ in 0..200 {
+        let r = c.recv().await;
+        assert_eq!(r.opcode, SUPPORTED);
+        seen.push(r.stream);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=200).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_frame_split_across_writes_is_reassembled() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let f = frame(4, 0, 11, OPTIONS, &[]);
+    for b in f {
+        c.send_raw(&[b]).await;
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(c.recv().await.stream, 11);
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_closed() {
+    let server = TestServer::with_config(ServerConfig { max_connections: 1, ..Default::default() }).await;
+    let mut first = Client::ready(&server).await;
+    let mut second = server.connect().await;
+    assert!(second.is_closed().await);
+    assert_eq!(first.request(4, 1, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn shutdown_stops_accepting_and_run_returns() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let addr = server.addr;
+    server.shutdown().await;
+    assert!(c.is_closed().await);
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+impl Client {
+    async fn send_segments(&mut self, codec: SegmentCodec, envelopes: &[u8]) {
+        let mut out = BytesMut::new();
+        codec.encode(envelopes, &mut out, &mut BytesMut::new());
+        self.send_raw(&out).await;
+    }
+
+    /// Reads segments until at least one whole envelope arrived; returns it.
+    async fn recv_framed(&mut self, codec: SegmentCodec, pending: &mut BytesMut) -> Reply {
+        let mut raw = BytesMut::new();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                if pending.len() >= 9 {
+                    let len = u32::from_be_bytes(pending[5..9].try_into().unwrap()) as usize;
+                    if pending.len() >= 9 + len {
+                        let f = pending.split_to(9 + len);
+                        return Reply {
+                            version: f[0],
+                            flags: f[1],
+                            stream: i16::from_be_bytes([f[2], f[3]]),
+                            opcode: f[4],
+                            body: f[9..].to_vec(),
+                        };
+                    }
+                }
+                let n = self.socket.read_buf(&mut raw).await.unwrap();
+                assert!(n > 0, "connection closed");
+                codec.decode(&mut raw, pending).unwrap();
+            }
+        })
+        .await
+        .expect("a framed response in time")
+    }
+}
+
+#[tokio::test]
+async fn v5_startup_is_answered_unframed_and_then_both_ways_use_segments() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(5, &[("CQL_VERSION", "3.0.0")]).await;
+    assert_eq!((r.version, r.opcode), (0x85, READY));
+    let codec = SegmentCodec { compression: None };
+    let mut envelopes = frame(5, 0, 1, OPTIONS, &[]);
+    envelopes.extend(frame(5, 0, 2, QUERY, &query_body("SELECT * FROM system.local")));
+    c.send_segments(codec, &envelopes).await;
+    let mut pending = BytesMut::new();
+    let mut answers = vec![c.recv_framed(codec, &mut pending).await, c.recv_framed(codec, &mut pending).await];
+    answers.sort_by_key(|r| r.stream);
+    assert_eq!((answers[0].version, answers[0].stream, answers[0].opcode), (0x85, 1, SUPPORTED));
+    assert_eq!(answers[1].stream, 2);
+    assert!(answers[1].opcode == RESULT || answers[1].opcode == ERROR);
+}
+
+#[tokio::test]
+async fn v5_with_lz4_uses_compressed_segments() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(5, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "lz4")]).await;
+    assert_eq!((r.version, r.flags, r.opcode), (0x85, 0, READY));
+    let codec = SegmentCodec { compression: Some(Compression::Lz4) };
+    c.send_segments(codec, &frame(5, 0, 3, OPTIONS, &[])).await;
+    let r = c.recv_framed(codec, &mut BytesMut::new()).await;
+    assert_eq!((r.stream, r.opcode, r.flags), (3, SUPPORTED, 0));
+    assert!(multimap(&r.body).iter().any(|(k, _)| k == "COMPRESSION"));
+}
+
+#[tokio::test]
+async fn a_corrupt_v5_segment_closes_the_connection() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    assert_eq!(c.startup(5, &[("CQL_VERSION", "3.0.0")]).await.opcode, READY);
+    let mut out = BytesMut::new();
+    SegmentCodec { compression: None }.encode(&frame(5, 0, 1, OPTIONS, &[]), &mut out, &mut BytesMut::new());
+    out[7] ^= 0xFF;
+    c.send_raw(&out).await;
+    assert!(c.is_closed().await);
+}

@@ -1,0 +1,94 @@
+//! One module per statement family. Each takes the parsed statement, the pinned schema and the
+//! bound values, and produces a result (and, for writes, mutations applied through [`Ctx`]).
+
+pub mod ddl;
+pub mod describe;
+pub mod modification;
+pub mod select;
+
+use std::ops::{Bound as KeyBound, RangeBounds};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cql_parser::ast::QualifiedName;
+use storage::Storage;
+
+use crate::row::{rows_of_partition, CqlRow};
+use crate::schema::{Schema, Table};
+use crate::virtual_tables::{self, NodeInfo};
+use crate::{ClientState, Error};
+
+/// Everything a statement may read while it runs.
+pub struct Ctx<'a> {
+    pub storage: &'a Storage,
+    pub schema: &'a Arc<Schema>,
+    pub node: &'a NodeInfo,
+    pub client: &'a ClientState,
+    /// Server time in seconds, for TTLs and expiry.
+    pub now_seconds: i32,
+}
+
+impl Ctx<'_> {
+    /// The keyspace a name refers to: its own, the request's, or the connection's.
+    pub fn keyspace_of<'n>(
+        &'n self,
+        name: &'n QualifiedName,
+        request_keyspace: Option<&'n str>,
+    ) -> Result<&'n str, Error> {
+        name.keyspace.as_deref().or(request_keyspace).or(self.client.keyspace.as_deref()).ok_or_else(|| {
+            Error::invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename")
+        })
+    }
+
+    /// Resolves a table name against the schema.
+    pub fn table(&self, name: &QualifiedName, request_keyspace: Option<&str>) -> Result<Arc<Table>, Error> {
+        let ks = self.keyspace_of(name, request_keyspace)?;
+        self.schema.table(ks, &name.name).cloned()
+    }
+
+    fn storage_error(e: storage::StorageError) -> Error {
+        Error::Server(format!("storage error: {e}"))
+    }
+
+    /// The live rows of one partition.
+    pub fn partition_rows(&self, table: &Table, key: &Bytes) -> Result<Vec<CqlRow>, Error> {
+        if let Some(vt) = table.virtual_table {
+            let rows = virtual_tables::rows(vt, table, self.schema, self.node, self.client)?;
+            return Ok(rows.into_iter().filter(|r| &r.partition_key == key).collect());
+        }
+        match self.storage.read_partition(table.id, key).map_err(Self::storage_error)? {
+            None => Ok(Vec::new()),
+            Some(p) => rows_of_partition(table, &storage_model::purge::live_view(p, self.now_seconds)),
+        }
+    }
+
+    /// The live rows of every partition whose key is in the range, one partition at a time.
+    pub fn scan_rows(
+        &self,
+        table: &Table,
+        start: KeyBound<Bytes>,
+        end: KeyBound<Bytes>,
+    ) -> Result<Box<dyn Iterator<Item = Result<Vec<CqlRow>, Error>> + '_>, Error> {
+        if let Some(vt) = table.virtual_table {
+            let rows = virtual_tables::rows(vt, table, self.schema, self.node, self.client)?;
+            let mut groups: Vec<Vec<CqlRow>> = Vec::new();
+            for r in rows {
+                if !RangeBounds::<Bytes>::contains(&(start.as_ref(), end.as_ref()), &r.partition_key) {
+                    continue;
+                }
+                match groups.last_mut() {
+                    Some(g) if g[0].partition_key == r.partition_key => g.push(r),
+                    _ => groups.push(vec![r]),
+                }
+            }
+            return Ok(Box::new(groups.into_iter().map(Ok)));
+        }
+        let now = self.now_seconds;
+        let table = table.clone();
+        let scan = self.storage.scan(table.id, start, end).map_err(Self::storage_error)?;
+        Ok(Box::new(scan.map(move |p| {
+            let p = p.map_err(Self::storage_error)?;
+            rows_of_partition(&table, &storage_model::purge::live_view(p, now))
+        })))
+    }
+}

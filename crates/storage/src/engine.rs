@@ -1,0 +1,518 @@
+//! The engine's shared state and its background work: sealing and flushing memtables, compacting,
+//! truncating, and deleting commitlog segments no memtable needs any more.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use commitlog::{CommitLog, CommitLogError, Position};
+use compaction::{CompactionParams, SstableInfo};
+use parking_lot::{Mutex, RwLock};
+use sstable::{Sstable, SstableWriter, WriterOptions};
+use storage_model::merge::partition_is_empty;
+use storage_model::purge::{purge_tombstones_with, PurgePolicy};
+use storage_model::TableId;
+use tracing::{debug, error, info, warn};
+
+use crate::manifest::{self, Manifest};
+use crate::scan::{MergeIter, Source};
+use crate::table::{remove_path, LiveSstable, MemtableSlot, Table, TableVersion};
+use crate::{StorageConfig, StorageError};
+
+/// A failure that makes every later write fail.
+#[derive(Debug, Default)]
+pub(crate) struct Poison(Mutex<Option<String>>);
+
+impl Poison {
+    pub fn set(&self, why: String) {
+        let mut slot = self.0.lock();
+        error!(reason = %why, "storage engine poisoned: writes are refused from now on");
+        if slot.is_none() {
+            *slot = Some(why);
+        }
+    }
+
+    pub fn check(&self) -> Result<(), StorageError> {
+        match &*self.0.lock() {
+            None => Ok(()),
+            Some(why) => Err(StorageError::Poisoned(why.clone())),
+        }
+    }
+}
+
+pub(crate) struct FlushJob {
+    table: Arc<Table>,
+    slot: Arc<MemtableSlot>,
+    epoch: u64,
+}
+
+pub(crate) enum FlushMsg {
+    Flush(FlushJob),
+    /// Answered once every message before it is handled.
+    Barrier(Sender<()>),
+    Stop,
+}
+
+pub(crate) struct CompactionJob {
+    table: Arc<Table>,
+    inputs: Vec<u64>,
+    epoch: u64,
+}
+
+pub(crate) enum CompactionMsg {
+    Compact(CompactionJob),
+    Barrier(Sender<()>),
+    Stop,
+}
+
+pub(crate) struct Inner {
+    pub config: StorageConfig,
+    pub commitlog: CommitLog,
+    pub tables: RwLock<HashMap<TableId, Arc<Table>>>,
+    /// Writers hold it shared from their commitlog append until their memtable updates are done.
+    /// Sealing a memtable, truncating, and computing which commitlog segments may go hold it exclusively,
+    /// so they never see a record appended but not yet in a memtable.
+    pub write_barrier: RwLock<()>,
+    pub poison: Arc<Poison>,
+    pub flush_tx: Sender<FlushMsg>,
+    pub compaction_tx: Sender<CompactionMsg>,
+    /// No new writes (shutdown began).
+    pub closed: AtomicBool,
+    /// Background work must stop (compactions abort).
+    pub stopping: AtomicBool,
+}
+
+impl Inner {
+    pub fn table(&self, id: TableId) -> Result<Arc<Table>, StorageError> {
+        self.tables.read().get(&id).cloned().ok_or(StorageError::UnknownTable(id))
+    }
+
+    /// Turns a commitlog failure into a storage error, poisoning the engine when the log may have lost
+    /// or half-written data.
+    pub fn commitlog_failure(&self, e: CommitLogError) -> StorageError {
+        match e {
+            CommitLogError::Closed => StorageError::Closed,
+            e @ (CommitLogError::Io { .. } | CommitLogError::SyncFailed(_)) => {
+                self.poison.set(format!("commitlog: {e}"));
+                StorageError::CommitLog(e)
+            }
+            e => StorageError::CommitLog(e),
+        }
+    }
+
+    pub fn writer_options(&self) -> WriterOptions {
+        WriterOptions::default()
+    }
+
+    /// Seals the table's active memtable and queues its flush: when it passed the flush threshold, or
+    /// whenever it holds anything if `force`.
+    pub fn seal(&self, table: &Arc<Table>, force: bool) {
+        let threshold = self.config.memtable_flush_threshold_bytes;
+        let _barrier = self.write_barrier.write();
+        let mut job = None;
+        table.update_version(|v| {
+            let size = v.active.memtable.size_bytes() as u64;
+            if v.active.memtable.is_empty() || (!force && size < threshold) {
+                return None;
+            }
+            v.active.seal(self.commitlog.position());
+            job = Some(FlushJob { table: table.clone(), slot: v.active.clone(), epoch: table.epoch() });
+            let mut sealed = v.sealed.clone();
+            sealed.push(v.active.clone());
+            Some(TableVersion { active: MemtableSlot::new(), sealed, sstables: v.sstables.clone() })
+        });
+        // Sent under the barrier so that flushes of one table are queued in the order they were sealed.
+        if let Some(job) = job {
+            debug!(table = %table.id, "memtable sealed");
+            if self.flush_tx.send(FlushMsg::Flush(job)).is_err() {
+                self.poison.set("the flush thread is gone".into());
+            }
+        }
+    }
+
+    /// Runs background work, turning an error or a panic into a poisoned engine.
+    fn guarded(&self, what: &str, work: impl FnOnce() -> Result<(), StorageError>) {
+        match catch_unwind(AssertUnwindSafe(work)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.poison.set(format!("{what} failed: {e}")),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                self.poison.set(format!("{what} panicked: {msg}"));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Flush
+    // ------------------------------------------------------------------------------------------
+
+    pub fn flush_loop(self: Arc<Self>, rx: Receiver<FlushMsg>) {
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                // Stopping without a shutdown (the engine was dropped): the commitlog keeps the data.
+                FlushMsg::Flush(_) if self.stopping.load(Ordering::SeqCst) => {}
+                FlushMsg::Flush(job) => self.guarded("flush", || self.flush(job)),
+                FlushMsg::Barrier(done) => {
+                    let _ = done.send(());
+                }
+                FlushMsg::Stop => break,
+            }
+        }
+        debug!("flush thread stopped");
+    }
+
+    fn flush(&self, job: FlushJob) -> Result<(), StorageError> {
+        let FlushJob { table, slot, epoch } = job;
+        if table.superseded(epoch) {
+            return Ok(());
+        }
+        let written = if slot.memtable.is_empty() {
+            None
+        } else {
+            match self.write_memtable(&table, &slot) {
+                Ok(s) => Some(s),
+                Err(e) if table.superseded(epoch) => {
+                    debug!(table = %table.id, error = %e, "flush of a truncated or dropped table abandoned");
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if self.install_flush(&table, &slot, written, epoch)? {
+            self.discard_commitlog()?;
+            self.maybe_compact(&table);
+        }
+        Ok(())
+    }
+
+    fn write_memtable(&self, table: &Table, slot: &MemtableSlot) -> Result<Sstable, StorageError> {
+        let generation = table.next_generation();
+        let mut writer = SstableWriter::create(&table.dir, generation, self.writer_options())?;
+        let mut partitions = 0u64;
+        for p in slot.memtable.iter_all() {
+            writer.add(&p)?;
+            partitions += 1;
+        }
+        let sstable = writer.finish()?;
+        info!(table = %table.id, generation, partitions, "memtable flushed");
+        Ok(sstable)
+    }
+
+    /// Makes a flushed SSTable live and forgets its memtable. False when the flush was abandoned.
+    fn install_flush(
+        &self,
+        table: &Table,
+        slot: &Arc<MemtableSlot>,
+        written: Option<Sstable>,
+        epoch: u64,
+    ) -> Result<bool, StorageError> {
+        let mut files = table.files.lock();
+        if table.superseded(epoch) {
+            if let Some(s) = written {
+                delete_quietly(&s);
+            }
+            return Ok(false);
+        }
+        let current = table.version();
+        let sealed_at = slot.sealed_at();
+        // Commitlog replay may only skip what this memtable covers if no older one is still unflushed.
+        let older_unflushed =
+            current.sealed.iter().any(|s| !Arc::ptr_eq(s, slot) && s.sealed_at().is_none_or_before(sealed_at));
+        let mut next = files.clone();
+        if let Some(s) = &written {
+            next.generations.push(s.generation());
+            next.generations.sort_unstable();
+        }
+        match sealed_at {
+            Some(at) if !older_unflushed && at > next.replay_after => next.replay_after = at,
+            _ => {}
+        }
+        if next != *files {
+            manifest::write(&table.dir, &next)?;
+            *files = next;
+        }
+        let live = written.map(LiveSstable::new);
+        table.update_version(|v| {
+            let mut sstables = v.sstables.clone();
+            sstables.extend(live);
+            Some(TableVersion {
+                active: v.active.clone(),
+                sealed: v.sealed.iter().filter(|s| !Arc::ptr_eq(s, slot)).cloned().collect(),
+                sstables,
+            })
+        });
+        Ok(true)
+    }
+
+    /// Deletes the commitlog segments that no memtable of any table still needs.
+    pub fn discard_commitlog(&self) -> Result<(), StorageError> {
+        let keep_from = {
+            let _barrier = self.write_barrier.write();
+            let mut keep_from = self.commitlog.position().segment;
+            for table in self.tables.read().values() {
+                for slot in table.version().memtables() {
+                    if let Some(s) = slot.min_segment() {
+                        keep_from = keep_from.min(s);
+                    }
+                }
+            }
+            keep_from
+        };
+        self.commitlog.discard_before(Position { segment: keep_from, offset: 0 }).map_err(|e| self.commitlog_failure(e))
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Compaction
+    // ------------------------------------------------------------------------------------------
+
+    pub fn compaction_params(&self) -> CompactionParams {
+        CompactionParams { merge_all_above: Some(self.config.compaction_threshold), ..CompactionParams::default() }
+    }
+
+    /// Queues a compaction of the table if the planner picks one and none is running for it.
+    pub fn maybe_compact(&self, table: &Arc<Table>) {
+        if self.stopping.load(Ordering::SeqCst) || table.dropped.load(Ordering::SeqCst) {
+            return;
+        }
+        if table.compacting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let version = table.version();
+        let infos: Vec<SstableInfo> = version
+            .sstables
+            .iter()
+            .map(|s| SstableInfo { generation: s.generation(), size_bytes: s.sstable.stats().file_size_bytes })
+            .collect();
+        match compaction::plan(&infos, &self.compaction_params()) {
+            Some(task) => self.queue_compaction(table, task.inputs),
+            None => table.compacting.store(false, Ordering::SeqCst),
+        }
+    }
+
+    /// Queues a compaction of `inputs`; the caller has set the table's `compacting` flag.
+    pub fn queue_compaction(&self, table: &Arc<Table>, inputs: Vec<u64>) {
+        debug!(table = %table.id, ?inputs, "compaction queued");
+        let job = CompactionJob { table: table.clone(), inputs, epoch: table.epoch() };
+        if self.compaction_tx.send(CompactionMsg::Compact(job)).is_err() {
+            table.compacting.store(false, Ordering::SeqCst);
+        }
+    }
+
+    pub fn compaction_loop(self: Arc<Self>, rx: Receiver<CompactionMsg>) {
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                CompactionMsg::Compact(job) => {
+                    let table = job.table.clone();
+                    let mut progressed = false;
+                    self.guarded("compaction", || {
+                        progressed = self.compact(job)?;
+                        Ok(())
+                    });
+                    table.compacting.store(false, Ordering::SeqCst);
+                    if progressed {
+                        self.maybe_compact(&table);
+                    }
+                }
+                CompactionMsg::Barrier(done) => {
+                    let _ = done.send(());
+                }
+                CompactionMsg::Stop => break,
+            }
+        }
+        debug!("compaction thread stopped");
+    }
+
+    /// Merges the job's inputs into one SSTable. True when the result was installed.
+    fn compact(&self, job: CompactionJob) -> Result<bool, StorageError> {
+        let CompactionJob { table, inputs, epoch } = job;
+        match self.compact_inputs(&table, &inputs, epoch) {
+            Err(e) if table.superseded(epoch) || self.stopping.load(Ordering::SeqCst) => {
+                debug!(table = %table.id, error = %e, "compaction abandoned");
+                Ok(false)
+            }
+            other => other,
+        }
+    }
+
+    fn compact_inputs(&self, table: &Arc<Table>, generations: &[u64], epoch: u64) -> Result<bool, StorageError> {
+        let version = table.version();
+        let inputs: Vec<Arc<LiveSstable>> =
+            version.sstables.iter().filter(|s| generations.contains(&s.generation())).cloned().collect();
+        if inputs.len() != generations.len() || inputs.len() < 2 {
+            return Ok(false);
+        }
+
+        // Tombstones may only go if nothing outside this compaction could hold data they shadow.
+        let outside_memtables = version.memtables().filter_map(|m| m.memtable.min_timestamp());
+        let outside_sstables = version
+            .sstables
+            .iter()
+            .filter(|s| !generations.contains(&s.generation()))
+            .map(|s| s.sstable.stats().min_timestamp);
+        let max_purgeable_timestamp = outside_memtables.chain(outside_sstables).min().unwrap_or(i64::MAX);
+        let now = now_seconds();
+        let policy =
+            PurgePolicy { now, gc_before: now.saturating_sub(table.gc_grace_seconds()), max_purgeable_timestamp };
+
+        let sources: Vec<Source> = inputs
+            .iter()
+            .map(|s| Box::new(s.sstable.scan(Bound::Unbounded).map(|r| r.map_err(StorageError::from))) as Source)
+            .collect();
+        let generation = table.next_generation();
+        let mut writer = SstableWriter::create(&table.dir, generation, self.writer_options())?;
+        let mut partitions = 0u64;
+        for (i, merged) in MergeIter::new(sources, Bound::Unbounded, None).enumerate() {
+            if i % 256 == 0 && (table.superseded(epoch) || self.stopping.load(Ordering::SeqCst)) {
+                debug!(table = %table.id, "compaction interrupted");
+                return Ok(false);
+            }
+            let purged = purge_tombstones_with(merged?, &policy);
+            if partition_is_empty(&purged) {
+                continue;
+            }
+            writer.add(&purged)?;
+            partitions += 1;
+        }
+        let output = writer.finish()?;
+        let output = if partitions == 0 {
+            delete_quietly(&output);
+            None
+        } else {
+            Some(output)
+        };
+        let installed = self.install_compaction(table, &inputs, output, epoch)?;
+        if installed {
+            info!(table = %table.id, inputs = ?generations, output = generation, partitions, "compaction done");
+        }
+        Ok(installed)
+    }
+
+    fn install_compaction(
+        &self,
+        table: &Table,
+        inputs: &[Arc<LiveSstable>],
+        output: Option<Sstable>,
+        epoch: u64,
+    ) -> Result<bool, StorageError> {
+        let mut files = table.files.lock();
+        let current = table.version();
+        let still_live = inputs.iter().all(|i| current.sstables.iter().any(|s| Arc::ptr_eq(s, i)));
+        if table.superseded(epoch) || !still_live {
+            if let Some(s) = output {
+                delete_quietly(&s);
+            }
+            return Ok(false);
+        }
+        let input_generations: Vec<u64> = inputs.iter().map(|s| s.generation()).collect();
+        let mut next = files.clone();
+        next.generations.retain(|g| !input_generations.contains(g));
+        if let Some(s) = &output {
+            next.generations.push(s.generation());
+            next.generations.sort_unstable();
+        }
+        manifest::write(&table.dir, &next)?;
+        *files = next;
+        let output = output.map(LiveSstable::new);
+        table.update_version(|v| {
+            let mut sstables: Vec<Arc<LiveSstable>> =
+                v.sstables.iter().filter(|s| !input_generations.contains(&s.generation())).cloned().collect();
+            sstables.extend(output);
+            sstables.sort_by_key(|s| s.generation());
+            Some(TableVersion { active: v.active.clone(), sealed: v.sealed.clone(), sstables })
+        });
+        for input in inputs {
+            input.mark_obsolete();
+        }
+        Ok(true)
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Truncate and drop
+    // ------------------------------------------------------------------------------------------
+
+    pub fn truncate(&self, table: &Arc<Table>) -> Result<(), StorageError> {
+        table.bump_epoch(); // abandon flushes and compactions in flight
+        let mut files = table.files.lock();
+        let (old, truncated_at) = {
+            let _barrier = self.write_barrier.write();
+            // Memtables sealed since the first bump carry its epoch: bump again to abandon them too.
+            table.bump_epoch();
+            (table.replace_version(TableVersion::empty()), self.commitlog.position())
+        };
+        let next = Manifest { generations: Vec::new(), replay_after: truncated_at.max(files.replay_after) };
+        if let Err(e) = manifest::write(&table.dir, &next) {
+            self.poison.set(format!("truncating table {}: {e}", table.id));
+            return Err(e);
+        }
+        *files = next;
+        for s in &old.sstables {
+            s.mark_obsolete();
+        }
+        drop(files);
+        drop(old);
+        info!(table = %table.id, "table truncated");
+        self.discard_commitlog()
+    }
+
+    pub fn drop_table(&self, id: TableId) -> Result<(), StorageError> {
+        let table = self.tables.write().remove(&id).ok_or(StorageError::UnknownTable(id))?;
+        table.dropped.store(true, Ordering::SeqCst);
+        table.bump_epoch();
+        let files = table.files.lock();
+        table.replace_version(TableVersion::empty());
+        remove_path(&table.dir)?;
+        if let Some(parent) = table.dir.parent() {
+            manifest::sync_dir(parent)?;
+        }
+        drop(files);
+        info!(table = %id, "table dropped");
+        self.discard_commitlog()
+    }
+
+    /// Waits until the flush queue, and then the compaction queue, have handled what was sent before.
+    pub fn wait_for_queues(&self) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.flush_tx.send(FlushMsg::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.compaction_tx.send(CompactionMsg::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+}
+
+fn delete_quietly(s: &Sstable) {
+    if let Err(e) = s.delete() {
+        warn!(path = %s.path().display(), error = %e, "deleting an unused sstable failed");
+    }
+}
+
+/// Server time in seconds since the epoch.
+pub(crate) fn now_seconds() -> i32 {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    i32::try_from(secs).unwrap_or(i32::MAX)
+}
+
+trait PositionExt {
+    fn is_none_or_before(&self, other: Option<Position>) -> bool;
+}
+
+impl PositionExt for Option<Position> {
+    /// An unsealed (unknown) position counts as older.
+    fn is_none_or_before(&self, other: Option<Position>) -> bool {
+        match (self, other) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => *a < b,
+        }
+    }
+}
