@@ -11,8 +11,11 @@
 //!
 //! # On-disk format
 //!
-//! Segment ids increase by one from the largest id found at [`CommitLog::open`] (starting at 1), so
-//! [`Position`]s order as the records were appended. Integers are little-endian.
+//! [`CommitLog::open`] names its new segment `max(largest id found + 1, milliseconds since the Unix
+//! epoch)`, and each roll adds one. So ids increase for the life of the directory and, unless the clock
+//! goes back, even across a wiped directory: [`Position`]s kept elsewhere (a flush manifest) stay
+//! comparable with new ones, and positions order as the records were appended. Integers are
+//! little-endian.
 //!
 //! ```text
 //! CommitLog-<id>.log
@@ -226,7 +229,13 @@ impl CommitLog {
             info!(dir = %dir.display(), ?stats, "commitlog replayed");
         }
 
-        let next_id = existing.last().map_or(1, |(id, _)| id + 1);
+        let next_id = match existing.last() {
+            None => 1,
+            Some((id, path)) => id.checked_add(1).ok_or_else(|| {
+                CommitLogError::InvalidConfig(format!("segment id of {} leaves no room for more", path.display()))
+            })?,
+        }
+        .max(unix_millis());
         let active = ActiveSegment::create(&dir, next_id)?;
         let start = active.position();
         let mut segments: BTreeSet<u64> = existing.iter().map(|(id, _)| *id).collect();
@@ -420,7 +429,9 @@ impl Inner {
 
     /// Closes the active segment and starts the next one (under the writer lock).
     fn roll(&self, w: &mut Writer) -> Result<(), CommitLogError> {
-        let next = ActiveSegment::create(&self.config.dir, w.active.id + 1)?;
+        let id =
+            w.active.id.checked_add(1).ok_or_else(|| CommitLogError::InvalidConfig("segment ids exhausted".into()))?;
+        let next = ActiveSegment::create(&self.config.dir, id)?;
         debug!(segment = next.id, "commitlog rolled to a new segment");
         let old = std::mem::replace(&mut w.active, next);
         w.unsynced.push((old.path, old.file));
@@ -538,6 +549,11 @@ impl Inner {
             }
         }
     }
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The smallest position after `p`, for splitting the waiters at `<= p`.

@@ -64,6 +64,19 @@ fn segment_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("CommitLog-{id}.log"))
 }
 
+/// The segment ids in `dir`, ascending.
+fn segments_on_disk(dir: &Path) -> Vec<u64> {
+    let mut ids: Vec<u64> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_prefix("CommitLog-")?.strip_suffix(".log")?.parse().ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 fn records(replayed: &Replayed) -> Vec<Vec<u8>> {
     replayed.iter().map(|(_, r)| r.clone()).collect()
 }
@@ -87,21 +100,30 @@ fn flip_byte(path: &Path, offset: u64) {
 }
 
 #[test]
-fn a_new_log_starts_segment_1_after_its_header() {
+fn a_new_log_starts_a_segment_and_appends_after_its_header() {
     let dir = tempfile::tempdir().unwrap();
     let (log, replayed, stats) = open(dir.path());
     assert!(replayed.is_empty());
     assert_eq!(stats, ReplayStats::default());
-    assert_eq!(log.position(), Position { segment: 1, offset: HEADER_LEN });
-    assert!(segment_path(dir.path(), 1).exists());
+    assert_eq!(log.position().offset, HEADER_LEN);
+    assert_eq!(segments_on_disk(dir.path()), vec![log.position().segment]);
+}
+
+#[test]
+fn segment_ids_start_from_the_clock_so_they_survive_a_wiped_directory() {
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _, _) = open(dir.path());
+    assert!(log.position().segment >= before);
 }
 
 #[test]
 fn append_returns_the_position_just_after_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _, _) = open(dir.path());
+    let segment = log.position().segment;
     let first = log.append(b"hello").unwrap();
-    assert_eq!(first, Position { segment: 1, offset: HEADER_LEN + 5 + FRAME_OVERHEAD });
+    assert_eq!(first, Position { segment, offset: HEADER_LEN + 5 + FRAME_OVERHEAD });
     let second = log.append(b"").unwrap();
     assert_eq!(second.offset, first.offset + FRAME_OVERHEAD);
     assert_eq!(log.position(), second);
@@ -121,13 +143,14 @@ fn records_replay_in_order_with_their_positions() {
 #[test]
 fn reopening_appends_to_a_new_segment_after_the_last() {
     let dir = tempfile::tempdir().unwrap();
-    write_records(dir.path(), 3);
+    let first = write_records(dir.path(), 3)[0].segment;
     let (log, _, _) = open(dir.path());
-    assert_eq!(log.position().segment, 2);
+    let second = log.position().segment;
+    assert!(second > first);
     log.append(b"more").unwrap();
     drop(log);
     let (log, replayed, stats) = open(dir.path());
-    assert_eq!(log.position().segment, 3);
+    assert!(log.position().segment > second);
     assert_eq!(stats.segments, 2);
     assert_eq!(records(&replayed).last().unwrap(), b"more");
 }
@@ -135,8 +158,7 @@ fn reopening_appends_to_a_new_segment_after_the_last() {
 #[test]
 fn a_torn_tail_replays_every_complete_entry() {
     let dir = tempfile::tempdir().unwrap();
-    write_records(dir.path(), 10);
-    let path = segment_path(dir.path(), 1);
+    let path = segment_path(dir.path(), write_records(dir.path(), 10)[0].segment);
     let len = std::fs::metadata(&path).unwrap().len();
     for cut in [1, 3, 5, 9, 12] {
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -144,8 +166,8 @@ fn a_torn_tail_replays_every_complete_entry() {
         let (log, replayed, stats) = open(dir.path());
         assert_eq!(records(&replayed), (0..9).map(record).collect::<Vec<_>>(), "cut {cut}");
         assert_eq!(stats.torn_segments, 1);
+        std::fs::remove_file(segment_path(dir.path(), log.position().segment)).unwrap();
         drop(log);
-        std::fs::remove_file(segment_path(dir.path(), 2)).unwrap();
     }
 }
 
@@ -153,7 +175,7 @@ fn a_torn_tail_replays_every_complete_entry() {
 fn a_torn_entry_header_replays_every_complete_entry() {
     let dir = tempfile::tempdir().unwrap();
     let positions = write_records(dir.path(), 4);
-    let path = segment_path(dir.path(), 1);
+    let path = segment_path(dir.path(), positions[0].segment);
     std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(positions[2].offset + 3).unwrap();
     let (_log, replayed, stats) = open(dir.path());
     assert_eq!(records(&replayed), (0..3).map(record).collect::<Vec<_>>());
@@ -164,7 +186,7 @@ fn a_torn_entry_header_replays_every_complete_entry() {
 fn a_flipped_byte_in_the_last_entry_drops_it_and_keeps_the_earlier_ones() {
     let dir = tempfile::tempdir().unwrap();
     let positions = write_records(dir.path(), 5);
-    flip_byte(&segment_path(dir.path(), 1), positions[3].offset + 8 + 2);
+    flip_byte(&segment_path(dir.path(), positions[0].segment), positions[3].offset + 8 + 2);
     let (_log, replayed, stats) = open(dir.path());
     assert_eq!(records(&replayed), (0..4).map(record).collect::<Vec<_>>());
     assert_eq!(stats.corrupt_segments, 1);
@@ -179,7 +201,7 @@ fn a_flipped_byte_in_a_middle_entry_stops_that_segments_replay_but_not_the_next_
         let (log, _, _) = open(dir.path());
         log.append(b"in segment 2").unwrap();
     }
-    flip_byte(&segment_path(dir.path(), 1), positions[1].offset + 8);
+    flip_byte(&segment_path(dir.path(), positions[0].segment), positions[1].offset + 8);
     let (_log, replayed, stats) = open(dir.path());
     assert_eq!(records(&replayed), vec![record(0), record(1), b"in segment 2".to_vec()]);
     assert_eq!(stats.corrupt_segments, 1);
@@ -190,7 +212,7 @@ fn a_flipped_byte_in_a_middle_entry_stops_that_segments_replay_but_not_the_next_
 fn a_garbled_length_is_detected_by_its_own_checksum() {
     let dir = tempfile::tempdir().unwrap();
     let positions = write_records(dir.path(), 3);
-    flip_byte(&segment_path(dir.path(), 1), positions[0].offset);
+    flip_byte(&segment_path(dir.path(), positions[0].segment), positions[0].offset);
     let (_log, replayed, stats) = open(dir.path());
     assert_eq!(records(&replayed), vec![record(0)]);
     assert_eq!(stats.corrupt_segments, 1);
@@ -199,19 +221,18 @@ fn a_garbled_length_is_detected_by_its_own_checksum() {
 #[test]
 fn a_segment_with_a_torn_header_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    write_records(dir.path(), 2);
-    std::fs::write(segment_path(dir.path(), 2), b"SIBYL").unwrap();
+    let first = write_records(dir.path(), 2)[0].segment;
+    std::fs::write(segment_path(dir.path(), first + 1), b"SIBYL").unwrap();
     let (log, replayed, stats) = open(dir.path());
     assert_eq!(records(&replayed), vec![record(0), record(1)]);
     assert_eq!((stats.segments, stats.torn_segments), (2, 1));
-    assert_eq!(log.position().segment, 3);
+    assert!(log.position().segment > first + 1);
 }
 
 #[test]
 fn a_segment_of_an_unknown_version_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    write_records(dir.path(), 1);
-    let path = segment_path(dir.path(), 1);
+    let path = segment_path(dir.path(), write_records(dir.path(), 1)[0].segment);
     let mut data = std::fs::read(&path).unwrap();
     data[8] = 99;
     let crc = crc32fast::hash(&data[..20]);
@@ -226,12 +247,14 @@ fn a_segment_of_an_unknown_version_is_an_error() {
 fn segments_roll_over_when_full() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _, _) = open_with(dir.path(), PERIODIC, 1000);
+    let s = log.position().segment;
     let record = [1u8; 88]; // a 100-byte frame: 9 fit after the header of a 1000-byte segment
     let positions: Vec<Position> = (0..20).map(|_| log.append(&record).unwrap()).collect();
-    assert_eq!(positions[8], Position { segment: 1, offset: HEADER_LEN + 900 });
-    assert_eq!(positions[9], Position { segment: 2, offset: HEADER_LEN + 100 });
-    assert_eq!(positions[19].segment, 3);
-    assert_eq!(log.segment_ids(), vec![1, 2, 3]);
+    assert_eq!(positions[8], Position { segment: s, offset: HEADER_LEN + 900 });
+    assert_eq!(positions[9], Position { segment: s + 1, offset: HEADER_LEN + 100 });
+    assert_eq!(positions[19].segment, s + 2);
+    assert_eq!(log.segment_ids(), vec![s, s + 1, s + 2]);
+    assert_eq!(segments_on_disk(dir.path()), vec![s, s + 1, s + 2]);
     drop(log);
     let (_log, replayed, _) = open_with(dir.path(), PERIODIC, 1000);
     assert_eq!(replayed.iter().map(|(p, _)| *p).collect::<Vec<_>>(), positions);
@@ -241,9 +264,10 @@ fn segments_roll_over_when_full() {
 fn a_record_larger_than_a_segment_gets_a_segment_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _, _) = open_with(dir.path(), PERIODIC, 100);
+    let s = log.position().segment;
     let big = vec![9u8; 500];
-    assert_eq!(log.append(&big).unwrap().segment, 1);
-    assert_eq!(log.append(b"small").unwrap().segment, 2);
+    assert_eq!(log.append(&big).unwrap().segment, s);
+    assert_eq!(log.append(b"small").unwrap().segment, s + 1);
     drop(log);
     let (_log, replayed, _) = open_with(dir.path(), PERIODIC, 100);
     assert_eq!(records(&replayed), vec![big, b"small".to_vec()]);
@@ -253,17 +277,17 @@ fn a_record_larger_than_a_segment_gets_a_segment_of_its_own() {
 fn discard_before_deletes_older_segments_but_never_the_active_one() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _, _) = open_with(dir.path(), PERIODIC, 200);
+    let s = log.position().segment;
     for _ in 0..6 {
-        log.append(&[0u8; 150]).unwrap();
+        log.append(&[0u8; 150]).unwrap(); // one per segment
     }
-    assert_eq!(log.segment_ids(), vec![1, 2, 3, 4, 5, 6]);
-    log.discard_before(Position { segment: 4, offset: 0 }).unwrap();
-    assert_eq!(log.segment_ids(), vec![4, 5, 6]);
-    assert!(!segment_path(dir.path(), 3).exists());
-    assert!(segment_path(dir.path(), 4).exists());
-    log.discard_before(Position { segment: 100, offset: 0 }).unwrap();
-    assert_eq!(log.segment_ids(), vec![6]);
-    assert!(segment_path(dir.path(), 6).exists());
+    assert_eq!(log.segment_ids(), (s..s + 6).collect::<Vec<_>>());
+    log.discard_before(Position { segment: s + 3, offset: 0 }).unwrap();
+    assert_eq!(log.segment_ids(), vec![s + 3, s + 4, s + 5]);
+    assert_eq!(segments_on_disk(dir.path()), vec![s + 3, s + 4, s + 5]);
+    log.discard_before(Position { segment: s + 100, offset: 0 }).unwrap();
+    assert_eq!(log.segment_ids(), vec![s + 5]);
+    assert_eq!(segments_on_disk(dir.path()), vec![s + 5]);
     log.append(b"still writable").unwrap();
 }
 
@@ -279,7 +303,7 @@ fn discarded_segments_are_not_replayed() {
     drop(log);
     let (log, replayed, _) = open(dir.path());
     assert_eq!(records(&replayed), vec![b"kept".to_vec()]);
-    assert_eq!(log.segment_ids(), vec![2, 3]);
+    assert_eq!(log.segment_ids(), vec![flushed_up_to.segment, log.position().segment]);
 }
 
 #[test]

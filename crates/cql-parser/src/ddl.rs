@@ -10,8 +10,7 @@ use crate::ast::{
     Property, Statement, Term,
 };
 use crate::input::{
-    comma_list1, fail, failure, fatal, flag, kw, kw_keyspace, kw_table, many_, opt_, sep1, sym, Expect, Input,
-    PResult,
+    comma_list1, fail, failure, fatal, flag, kw, kw_keyspace, kw_table, many_, opt_, sep1, sym, Expect, Input, PResult,
 };
 use crate::lexer::TokenKind;
 use crate::modification::if_not_exists_clause;
@@ -176,8 +175,7 @@ fn column_definition(i: Input<'_>) -> PResult<'_, ColumnDef> {
 fn primary_key_clause(i: Input<'_>) -> PResult<'_, PrimaryKey> {
     let (i, _) = pair(kw("PRIMARY"), kw("KEY"))(i)?;
     let (i, _) = sym("(")(i)?;
-    let (i, partition_key) =
-        choice((delimited(sym("("), comma_list1(ident), sym(")")), map(ident, |k| vec![k])))(i)?;
+    let (i, partition_key) = choice((delimited(sym("("), comma_list1(ident), sym(")")), map(ident, |k| vec![k])))(i)?;
     let (i, clustering) = many_(preceded(sym(","), ident))(i)?;
     let (i, _) = sym(")")(i)?;
     Ok((i, PrimaryKey { partition_key, clustering }))
@@ -359,5 +357,137 @@ fn string(i: Input<'_>) -> PResult<'_, String> {
         Ok((i.advance(), t.text.clone()))
     } else {
         fail(i, Expect::Str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{AlterTableAction, IndexTarget, Order, PrimaryKey, PropertyValue, Statement, TypeExpr};
+    use crate::parse_statement;
+    use cql_types::NativeType;
+
+    fn parse(src: &str) -> Statement {
+        parse_statement(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    #[test]
+    fn create_keyspace_with_replication_map() {
+        let Statement::CreateKeyspace(k) = parse(
+            "CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {'class': 'SimpleStrategy'} AND durable_writes = true",
+        ) else {
+            panic!()
+        };
+        assert!(k.if_not_exists);
+        assert!(matches!(&k.properties[0].value, PropertyValue::Map(m) if m.len() == 1));
+        assert_eq!(k.properties[1].name, "durable_writes");
+    }
+
+    #[test]
+    fn create_table_with_compound_key_and_options() {
+        let Statement::CreateTable(t) = parse(
+            "CREATE TABLE t (a int, b int, c int, s int STATIC, PRIMARY KEY ((a, b), c)) \
+             WITH CLUSTERING ORDER BY (c DESC) AND COMPACT STORAGE AND comment = 'x'",
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            t.primary_key,
+            Some(PrimaryKey { partition_key: vec!["a".into(), "b".into()], clustering: vec!["c".into()] })
+        );
+        assert!(t.columns[3].is_static);
+        assert_eq!(t.clustering_order, [("c".to_string(), Order::Desc)]);
+        assert!(t.compact_storage);
+        assert_eq!(t.properties.len(), 1);
+    }
+
+    #[test]
+    fn inline_primary_key() {
+        let Statement::CreateTable(t) = parse("CREATE TABLE t (k int PRIMARY KEY, v text)") else { panic!() };
+        assert!(t.columns[0].primary_key && t.primary_key.is_none());
+    }
+
+    #[test]
+    fn columnfamily_is_a_synonym_of_table() {
+        assert!(matches!(parse("CREATE COLUMNFAMILY t (k int PRIMARY KEY)"), Statement::CreateTable(_)));
+    }
+
+    #[test]
+    fn clustering_order_requires_a_direction() {
+        assert!(
+            parse_statement("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c)) WITH CLUSTERING ORDER BY (c)").is_err()
+        );
+    }
+
+    #[test]
+    fn alter_table_actions() {
+        let action = |src: &str| match parse(src) {
+            Statement::AlterTable(a) => a.action,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            matches!(action("ALTER TABLE t ADD (a int, b text)"), AlterTableAction::Add { columns, .. } if columns.len() == 2)
+        );
+        assert!(matches!(
+            action("ALTER TABLE t DROP a USING TIMESTAMP 5"),
+            AlterTableAction::Drop { timestamp: Some(_), .. }
+        ));
+        assert!(
+            matches!(action("ALTER TABLE t RENAME a TO b AND c TO d"), AlterTableAction::Rename { renames, .. } if renames.len() == 2)
+        );
+        assert!(matches!(action("ALTER TABLE t ALTER a TYPE text"), AlterTableAction::AlterType { .. }));
+        assert!(matches!(action("ALTER TABLE t WITH comment = 'c'"), AlterTableAction::With(p) if p.len() == 1));
+    }
+
+    #[test]
+    fn create_type_fields() {
+        let Statement::CreateType(t) = parse("CREATE TYPE ks.addr (street text, zip int)") else { panic!() };
+        assert_eq!(
+            t.fields,
+            vec![
+                ("street".into(), TypeExpr::Native(NativeType::Text)),
+                ("zip".into(), TypeExpr::Native(NativeType::Int))
+            ]
+        );
+    }
+
+    #[test]
+    fn index_targets() {
+        let Statement::CreateIndex(i) = parse("CREATE INDEX ON t (keys(m), values(l), entries(e), full(f), c)") else {
+            panic!()
+        };
+        assert_eq!(
+            i.targets,
+            vec![
+                IndexTarget::Keys("m".into()),
+                IndexTarget::Values("l".into()),
+                IndexTarget::Entries("e".into()),
+                IndexTarget::Full("f".into()),
+                IndexTarget::Column("c".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_index_with_class_and_options() {
+        let Statement::CreateIndex(i) = parse("CREATE CUSTOM INDEX i ON t (v) USING 'sai' WITH OPTIONS = {'a': 'b'}")
+        else {
+            panic!()
+        };
+        assert_eq!((i.name.as_deref(), i.custom_class.as_deref()), (Some("i"), Some("sai")));
+        assert_eq!(i.properties[0].name, "options");
+    }
+
+    #[test]
+    fn drops_and_truncate() {
+        assert!(matches!(parse("DROP KEYSPACE IF EXISTS ks"), Statement::DropKeyspace(d) if d.if_exists));
+        assert!(matches!(parse("DROP TABLE ks.t"), Statement::DropTable(d) if !d.if_exists));
+        assert!(matches!(parse("DROP TYPE t"), Statement::DropType(_)));
+        assert!(matches!(parse("DROP INDEX ks.i"), Statement::DropIndex(d) if d.name.keyspace.is_some()));
+        assert!(matches!(parse("TRUNCATE TABLE t"), Statement::Truncate(_)));
+    }
+
+    #[test]
+    fn use_keyspace() {
+        assert_eq!(parse("USE \"Ks\""), Statement::Use("Ks".into()));
     }
 }

@@ -48,3 +48,58 @@ fn generic_name(i: Input<'_>) -> PResult<'_, QualifiedName> {
     let (i, name) = ident(i)?;
     Ok((i, QualifiedName { keyspace: Some(first), name }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{DescribeTarget, QualifiedName, Statement};
+    use crate::parse_statement;
+
+    fn target(src: &str) -> (DescribeTarget, bool) {
+        match parse_statement(src) {
+            Ok(Statement::Describe(d)) => (d.target, d.with_internals),
+            other => panic!("{src}: {other:?}"),
+        }
+    }
+
+    fn name(ks: Option<&str>, n: &str) -> QualifiedName {
+        QualifiedName { keyspace: ks.map(str::to_string), name: n.to_string() }
+    }
+
+    #[test]
+    fn keyword_forms() {
+        assert_eq!(target("DESCRIBE CLUSTER").0, DescribeTarget::Cluster);
+        assert_eq!(target("DESC FULL SCHEMA").0, DescribeTarget::Schema { full: true });
+        assert_eq!(target("DESC KEYSPACES").0, DescribeTarget::Keyspaces);
+        assert_eq!(target("DESC TABLES").0, DescribeTarget::Tables);
+        assert_eq!(target("DESC TYPES").0, DescribeTarget::Types);
+        assert_eq!(target("DESC FUNCTIONS").0, DescribeTarget::Functions);
+        assert_eq!(target("DESC AGGREGATES").0, DescribeTarget::Aggregates);
+    }
+
+    #[test]
+    fn keyspace_forms() {
+        assert_eq!(target("DESC KEYSPACE").0, DescribeTarget::Keyspace { name: None, only: false });
+        assert_eq!(target("DESC ONLY KEYSPACE ks").0, DescribeTarget::Keyspace { name: Some("ks".into()), only: true });
+    }
+
+    #[test]
+    fn named_objects() {
+        assert_eq!(target("DESC TABLE ks.t").0, DescribeTarget::Table(name(Some("ks"), "t")));
+        assert_eq!(target("DESC TYPE t").0, DescribeTarget::Type(name(None, "t")));
+        assert_eq!(target("DESC FUNCTION ks.f").0, DescribeTarget::Function(name(Some("ks"), "f")));
+        assert_eq!(target("DESC AGGREGATE a").0, DescribeTarget::Aggregate(name(None, "a")));
+        assert_eq!(target("DESC INDEX i").0, DescribeTarget::Index(name(None, "i")));
+        assert_eq!(target("DESC MATERIALIZED VIEW v").0, DescribeTarget::MaterializedView(name(None, "v")));
+    }
+
+    #[test]
+    fn a_bare_name_is_generic() {
+        assert_eq!(target("DESCRIBE ks.t").0, DescribeTarget::Generic(name(Some("ks"), "t")));
+        assert_eq!(target("DESC only").0, DescribeTarget::Generic(name(None, "only")));
+    }
+
+    #[test]
+    fn with_internals() {
+        assert!(target("DESCRIBE TABLE t WITH INTERNALS").1);
+    }
+}

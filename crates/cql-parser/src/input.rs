@@ -362,7 +362,9 @@ pub(crate) fn sep1<'t, O, S>(
 }
 
 /// One or more `p` separated by commas.
-pub(crate) fn comma_list1<'t, O>(p: impl FnMut(Input<'t>) -> PResult<'t, O>) -> impl FnMut(Input<'t>) -> PResult<'t, Vec<O>> {
+pub(crate) fn comma_list1<'t, O>(
+    p: impl FnMut(Input<'t>) -> PResult<'t, O>,
+) -> impl FnMut(Input<'t>) -> PResult<'t, Vec<O>> {
     sep1(p, sym(","))
 }
 
@@ -383,7 +385,9 @@ pub(crate) fn bracketed_list<'t, O>(
 
 /// Runs `p`, making any ordinary failure look as if it happened where `p` started, so that enclosing
 /// optional constructs treat it as "not there" (arbitrary lookahead, like ANTLR's syntactic predicates).
-pub(crate) fn attempt<'t, O>(mut p: impl FnMut(Input<'t>) -> PResult<'t, O>) -> impl FnMut(Input<'t>) -> PResult<'t, O> {
+pub(crate) fn attempt<'t, O>(
+    mut p: impl FnMut(Input<'t>) -> PResult<'t, O>,
+) -> impl FnMut(Input<'t>) -> PResult<'t, O> {
     move |i: Input<'t>| match p(i) {
         Err(Err::Error(_)) => backtrack(i),
         other => other,
@@ -391,7 +395,9 @@ pub(crate) fn attempt<'t, O>(mut p: impl FnMut(Input<'t>) -> PResult<'t, O>) -> 
 }
 
 /// The first alternative that succeeds (nom's `alt`); what the others expected becomes weak.
-pub(crate) fn choice<'t, O, A: Alt<Input<'t>, O, PErr>>(mut alternatives: A) -> impl FnMut(Input<'t>) -> PResult<'t, O> {
+pub(crate) fn choice<'t, O, A: Alt<Input<'t>, O, PErr>>(
+    mut alternatives: A,
+) -> impl FnMut(Input<'t>) -> PResult<'t, O> {
     move |i: Input<'t>| {
         let mark = i.ctx.mark();
         let result = alternatives.choice(i);

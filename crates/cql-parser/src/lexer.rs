@@ -73,7 +73,15 @@ pub(crate) fn lex(src: &str) -> Lexed {
         if lexer.rest().is_empty() {
             let raw_index = raw_starts.len();
             raw_starts.push(start);
-            tokens.push(Token { kind: TokenKind::Eof, text: String::new(), start, end: start, line, column, raw_index });
+            tokens.push(Token {
+                kind: TokenKind::Eof,
+                text: String::new(),
+                start,
+                end: start,
+                line,
+                column,
+                raw_index,
+            });
             break;
         }
         match lexer.next_token() {
@@ -279,11 +287,10 @@ impl<'s> Lexer<'s> {
     fn number_like(&mut self) -> (TokenKind, String) {
         let rest = self.rest();
         let mut best = scan_numeric(rest).unwrap_or((1, TokenKind::Integer));
-        for candidate in [scan_hex(rest).map(|l| (l, TokenKind::Hex)), scan_uuid(rest).map(|l| (l, TokenKind::Uuid))] {
-            if let Some(c) = candidate {
-                if c.0 > best.0 {
-                    best = c;
-                }
+        let others = [scan_hex(rest).map(|l| (l, TokenKind::Hex)), scan_uuid(rest).map(|l| (l, TokenKind::Uuid))];
+        for candidate in others.into_iter().flatten() {
+            if candidate.0 > best.0 {
+                best = candidate;
             }
         }
         self.take(best.0, best.1)
@@ -292,8 +299,7 @@ impl<'s> Lexer<'s> {
     /// A token starting with a letter: identifier, boolean, duration (`P…`) or UUID, whichever is longest.
     fn word(&mut self) -> (TokenKind, String) {
         let rest = self.rest();
-        let ident_len =
-            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let ident_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
         if let Some(len) = scan_uuid(rest) {
             return self.take(len, TokenKind::Uuid);
         }
@@ -560,8 +566,20 @@ mod tests {
 
     #[test]
     fn durations_in_units_and_iso_forms() {
-        for d in ["1h30m", "-2d", "10ms", "3mo", "1y2mo", "5µs", "7ns", "P1DT2H", "P2W", "-P1Y2M", "PT5S", "P0001-02-03T04:05:06"]
-        {
+        for d in [
+            "1h30m",
+            "-2d",
+            "10ms",
+            "3mo",
+            "1y2mo",
+            "5µs",
+            "7ns",
+            "P1DT2H",
+            "P2W",
+            "-P1Y2M",
+            "PT5S",
+            "P0001-02-03T04:05:06",
+        ] {
             assert_eq!(single(d), (Duration, d.into()), "{d}");
         }
     }

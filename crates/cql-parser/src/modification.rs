@@ -8,9 +8,7 @@ use crate::ast::{
     Assignment, Batch, BatchKind, Delete, DeleteTarget, Insert, InsertValues, Literal, Statement, Term, Update,
     UsingParam,
 };
-use crate::input::{
-    comma_list1, fail, fatal, flag, kw, many_, opt_, quietly, sep1, sym, Expect, Input, PResult,
-};
+use crate::input::{comma_list1, fail, fatal, flag, kw, many_, opt_, quietly, sep1, sym, Expect, Input, PResult};
 use crate::lexer::TokenKind;
 use crate::names::{cident, ident, table_name};
 use crate::relations::{opt_conditions, where_clause};
@@ -50,7 +48,10 @@ fn opt_using(allowed: Using) -> impl Fn(Input<'_>) -> PResult<'_, Vec<UsingParam
 fn timeout_value(i: Input<'_>) -> PResult<'_, Term> {
     let t = i.token();
     if t.kind == TokenKind::Duration {
-        return Ok((i.advance(), Term::Literal(Literal { kind: cql_types::LiteralKind::Duration, text: t.text.clone() })));
+        return Ok((
+            i.advance(),
+            Term::Literal(Literal { kind: cql_types::LiteralKind::Duration, text: t.text.clone() }),
+        ));
     }
     i.ctx.record(i.pos, Expect::Constant);
     map(bind_marker, Term::BindMarker)(i)
@@ -206,7 +207,8 @@ fn delete_target(i: Input<'_>) -> PResult<'_, DeleteTarget> {
 /// followed by `;`. Bind markers are numbered across the whole batch.
 pub(crate) fn batch_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("BEGIN")(i)?;
-    let (i, kind) = opt_(choice((map(kw("UNLOGGED"), |_| BatchKind::Unlogged), map(kw("COUNTER"), |_| BatchKind::Counter))))(i)?;
+    let (i, kind) =
+        opt_(choice((map(kw("UNLOGGED"), |_| BatchKind::Unlogged), map(kw("COUNTER"), |_| BatchKind::Counter))))(i)?;
     let (i, _) = kw("BATCH")(i)?;
     let (i, using) = opt_using(Using::TtlAndTimestamp)(i)?;
     let (i, statements) = many_(terminated(batch_member, opt_(sym(";"))))(i)?;
@@ -226,5 +228,144 @@ fn batch_member(i: Input<'_>) -> PResult<'_, Statement> {
         i.ctx.record(i.pos, Expect::Kw("INSERT"));
         i.ctx.record(i.pos, Expect::Kw("UPDATE"));
         fail(i, Expect::Kw("DELETE"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{
+        Assignment, BatchKind, BindMarker, Conditions, DeleteTarget, InsertValues, Literal, Statement, Term, UsingParam,
+    };
+    use crate::parse_statement;
+    use cql_types::LiteralKind;
+
+    fn parse(src: &str) -> Statement {
+        parse_statement(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    fn int(text: &str) -> Term {
+        Term::Literal(Literal { kind: LiteralKind::Integer, text: text.to_string() })
+    }
+
+    fn marker(index: usize) -> Term {
+        Term::BindMarker(BindMarker { index, name: None })
+    }
+
+    fn assignments(src: &str) -> Vec<Assignment> {
+        match parse(src) {
+            Statement::Update(u) => u.assignments,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn insert_values_with_options() {
+        let Statement::Insert(i) =
+            parse("INSERT INTO t (k, v) VALUES (?, 2) IF NOT EXISTS USING TTL 5 AND TIMESTAMP ?")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            i.values,
+            InsertValues::Values { columns: vec!["k".into(), "v".into()], values: vec![marker(0), int("2")] }
+        );
+        assert!(i.if_not_exists);
+        assert_eq!(i.using, vec![UsingParam::Ttl(int("5")), UsingParam::Timestamp(marker(1))]);
+    }
+
+    #[test]
+    fn insert_json_with_default_unset() {
+        let Statement::Insert(i) = parse("INSERT INTO t JSON '{}' DEFAULT UNSET") else { panic!() };
+        assert!(matches!(i.values, InsertValues::Json { default_unset: true, .. }));
+    }
+
+    #[test]
+    fn plain_and_collection_assignments() {
+        assert_eq!(
+            assignments("UPDATE t SET a = 1, b = b + 2, c = c - 3, d = [4] + d, e += 5, f -= 6 WHERE k = 0"),
+            vec![
+                Assignment::Set { column: "a".into(), value: int("1") },
+                Assignment::Add { column: "b".into(), value: int("2") },
+                Assignment::Subtract { column: "c".into(), value: int("3") },
+                Assignment::Prepend { column: "d".into(), value: Term::List(vec![int("4")]) },
+                Assignment::Add { column: "e".into(), value: int("5") },
+                Assignment::Subtract { column: "f".into(), value: int("6") },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_negative_number_right_after_the_column_is_an_addition() {
+        assert_eq!(
+            assignments("UPDATE t SET c = c -1 WHERE k = 0"),
+            vec![Assignment::Add { column: "c".into(), value: int("-1") }]
+        );
+    }
+
+    #[test]
+    fn element_and_field_assignments() {
+        assert_eq!(
+            assignments("UPDATE t SET m[1] = 2, u.f = 3 WHERE k = 0"),
+            vec![
+                Assignment::SetElement { column: "m".into(), key: int("1"), value: int("2") },
+                Assignment::SetField { column: "u".into(), field: "f".into(), value: int("3") },
+            ]
+        );
+    }
+
+    #[test]
+    fn adding_to_another_column_is_refused() {
+        let e = parse_statement("UPDATE t SET a = b + 1 WHERE k = 0").unwrap_err();
+        assert_eq!(e.message, "Only expressions of the form X = X + <value> are supported.");
+    }
+
+    #[test]
+    fn update_conditions() {
+        let Statement::Update(u) = parse("UPDATE t SET a = 1 WHERE k = 0 IF EXISTS") else { panic!() };
+        assert_eq!(u.conditions, Some(Conditions::Exists));
+        let Statement::Update(u) = parse("UPDATE t SET a = 1 WHERE k = 0 IF a = 0 AND b IN (1, 2)") else { panic!() };
+        assert!(matches!(u.conditions, Some(Conditions::Columns(c)) if c.len() == 2));
+    }
+
+    #[test]
+    fn delete_targets() {
+        let Statement::Delete(d) = parse("DELETE a, m[1], u.f FROM t USING TIMESTAMP 1 WHERE k = 0") else { panic!() };
+        assert_eq!(
+            d.targets,
+            vec![
+                DeleteTarget::Column("a".into()),
+                DeleteTarget::Element("m".into(), int("1")),
+                DeleteTarget::Field("u".into(), "f".into())
+            ]
+        );
+        assert_eq!(d.using, vec![UsingParam::Timestamp(int("1"))]);
+    }
+
+    #[test]
+    fn delete_does_not_take_a_ttl() {
+        assert!(parse_statement("DELETE FROM t USING TTL 1 WHERE k = 0").is_err());
+    }
+
+    #[test]
+    fn an_empty_batch_is_valid() {
+        let Statement::Batch(b) = parse("BEGIN BATCH APPLY BATCH") else { panic!() };
+        assert_eq!((b.kind, b.statements.len()), (BatchKind::Logged, 0));
+    }
+
+    #[test]
+    fn batch_markers_are_numbered_across_statements() {
+        let Statement::Batch(b) =
+            parse("BEGIN UNLOGGED BATCH INSERT INTO t (k) VALUES (?); UPDATE t SET v = ? WHERE k = ? APPLY BATCH")
+        else {
+            panic!()
+        };
+        assert_eq!(b.kind, BatchKind::Unlogged);
+        let Statement::Update(u) = &b.statements[1] else { panic!() };
+        assert_eq!(u.where_clause[0].rhs, marker(2));
+    }
+
+    #[test]
+    fn a_batch_holds_only_modifications() {
+        assert!(parse_statement("BEGIN BATCH SELECT * FROM t APPLY BATCH").is_err());
     }
 }

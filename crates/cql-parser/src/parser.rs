@@ -65,8 +65,10 @@ pub fn parse_statements(input: &str) -> Result<Vec<Statement>, ParseError> {
 
 /// Any statement, chosen by its first keyword.
 fn statement(i: Input<'_>) -> PResult<'_, Statement> {
-    const STARTS: &[&str] =
-        &["SELECT", "INSERT", "UPDATE", "BEGIN", "DELETE", "USE", "TRUNCATE", "CREATE", "DROP", "ALTER", "DESCRIBE", "DESC"];
+    const STARTS: &[&str] = &[
+        "SELECT", "INSERT", "UPDATE", "BEGIN", "DELETE", "USE", "TRUNCATE", "CREATE", "DROP", "ALTER", "DESCRIBE",
+        "DESC",
+    ];
     let t = i.token();
     if t.kind == TokenKind::Ident {
         match t.text.to_ascii_uppercase().as_str() {
@@ -133,4 +135,127 @@ fn snippet(src: &str, lexed: &Lexed, offending: &Token) -> String {
     }
     s.push(')');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{Relation, Term};
+
+    fn error(src: &str) -> ParseError {
+        parse_statement(src).expect_err(src)
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_and_a_trailing_semicolon_is_optional() {
+        assert_eq!(parse_statement("sElEcT * FrOm t;"), parse_statement("SELECT * FROM t"));
+    }
+
+    #[test]
+    fn an_unknown_statement_is_no_viable_alternative_with_a_snippet() {
+        assert_eq!(error("SELEC * FROM t").to_string(), "line 1:0 no viable alternative at input 'SELEC' ([SELEC]...)");
+    }
+
+    #[test]
+    fn a_single_expected_token_is_a_mismatch() {
+        assert_eq!(
+            error("SELECT a FRM t").to_string(),
+            "line 1:9 mismatched input 'FRM' expecting K_FROM (SELECT a [FRM]...)"
+        );
+    }
+
+    #[test]
+    fn trailing_input_expects_the_end() {
+        assert_eq!(
+            error("SELECT * FROM t LIMT 1").message,
+            "mismatched input 'LIMT' expecting EOF (SELECT * FROM t [LIMT]...)"
+        );
+    }
+
+    #[test]
+    fn errors_on_later_lines_report_their_line() {
+        let e = error("SELECT *\nFROM t\nWHERE k = = 1");
+        assert_eq!((e.line, e.column), (3, 10));
+    }
+
+    #[test]
+    fn the_end_of_input_is_reported_after_the_last_character() {
+        let e = error("SELECT * FROM t WHERE");
+        assert_eq!((e.line, e.column, e.message.as_str()), (1, 21, "no viable alternative at input '<EOF>'"));
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert_eq!(error("").to_string(), "line 1:0 no viable alternative at input '<EOF>'");
+        assert!(parse_statement("  -- nothing\n").is_err());
+        assert!(parse_statement(";").is_err());
+    }
+
+    #[test]
+    fn a_reserved_keyword_is_not_an_identifier() {
+        let e = error("CREATE TABLE t (select int PRIMARY KEY)");
+        assert_eq!((e.column, e.message.starts_with("no viable alternative at input 'select'")), (16, true));
+    }
+
+    #[test]
+    fn a_lexical_error_is_reported_where_it_is() {
+        assert_eq!(
+            error("SELECT * FROM t WHERE k = 'x").to_string(),
+            "line 1:28 mismatched character '<EOF>' expecting '''"
+        );
+        assert_eq!(error("SELECT # FROM t").to_string(), "line 1:7 no viable alternative at character '#'");
+    }
+
+    #[test]
+    fn a_syntax_error_before_a_lexical_error_wins() {
+        assert_eq!(error("SELEC * FROM t WHERE a = 'x").column, 0);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("INSERT INTO t (k) VALUES ({}1{})", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(error(&deep).message.starts_with("nesting too deep"));
+        let chain = format!("SELECT * FROM t WHERE k = 1{}", " + 1".repeat(100_000));
+        assert!(error(&chain).message.starts_with("nesting too deep"));
+        let fields = format!("SELECT a{} FROM t", ".b".repeat(100_000));
+        assert!(error(&fields).message.starts_with("nesting too deep"));
+    }
+
+    #[test]
+    fn nesting_below_the_limit_is_accepted() {
+        let n = crate::input::MAX_DEPTH - 2;
+        assert!(parse_statement(&format!("INSERT INTO t (k) VALUES ({}1{})", "[".repeat(n), "]".repeat(n))).is_ok());
+    }
+
+    #[test]
+    fn several_statements() {
+        let all = parse_statements("USE ks; SELECT * FROM t WHERE k = ?;; INSERT INTO t (k) VALUES (?)").unwrap();
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn markers_are_numbered_per_statement() {
+        let all = parse_statements("SELECT * FROM t WHERE k = ?; SELECT * FROM t WHERE k = ?").unwrap();
+        for s in all {
+            let Statement::Select(s) = s else { panic!() };
+            assert!(matches!(&s.where_clause[..], [Relation { rhs: Term::BindMarker(m), .. }] if m.index == 0));
+        }
+    }
+
+    #[test]
+    fn a_script_without_statements_is_empty() {
+        assert_eq!(parse_statements(" ; -- nothing\n"), Ok(vec![]));
+    }
+
+    #[test]
+    fn statements_must_be_separated() {
+        let e = parse_statements("USE a USE b").unwrap_err();
+        assert_eq!((e.column, e.message.as_str()), (6, "mismatched input 'USE' expecting EOF (USE a [USE]...)"));
+    }
+
+    #[test]
+    fn a_batch_within_several_statements() {
+        let all = parse_statements("BEGIN BATCH INSERT INTO t (k) VALUES (1); APPLY BATCH; SELECT * FROM t").unwrap();
+        assert_eq!(all.len(), 2);
+    }
 }

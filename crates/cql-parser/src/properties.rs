@@ -79,6 +79,8 @@ fn constant_of(t: Term, end: Input<'_>, start: usize, key: Option<&Literal>) -> 
     match (t, key) {
         (Term::Literal(l), _) => Ok(l),
         (_, None) => Err(failure(start, format!("Invalid property name: {text}{markers}"))),
-        (_, Some(k)) => Err(failure(start, format!("Invalid property value: {text} for property: {}{markers}", k.text))),
+        (_, Some(k)) => {
+            Err(failure(start, format!("Invalid property value: {text} for property: {}{markers}", k.text)))
+        }
     }
 }

@@ -5,9 +5,7 @@ use nom::combinator::map;
 use nom::sequence::{delimited, pair, preceded, tuple};
 
 use crate::ast::{Condition, ConditionLhs, Conditions, Operator, Relation, RelationLhs, Term};
-use crate::input::{
-    bracketed_list, comma_list1, flag, kw, nested, opt_, sep1, sym, Input, PResult,
-};
+use crate::input::{bracketed_list, comma_list1, flag, kw, nested, opt_, sep1, sym, Input, PResult};
 use crate::names::cident;
 use crate::terms::{bind_marker, term, tuple_literal};
 
@@ -34,7 +32,13 @@ pub(crate) fn relation_type(i: Input<'_>) -> PResult<'_, Operator> {
 }
 
 fn relation(i: Input<'_>) -> PResult<'_, Relation> {
-    choice((token_relation, multi_column_relation, nested(delimited(sym("("), relation, sym(")"))), element_relation, single_column_relation))(i)
+    choice((
+        token_relation,
+        multi_column_relation,
+        nested(delimited(sym("("), relation, sym(")"))),
+        element_relation,
+        single_column_relation,
+    ))(i)
 }
 
 /// `c op term`, `c LIKE term`, `c IS NOT NULL`, `c IN …`, `c CONTAINS [KEY] term`
@@ -121,11 +125,14 @@ fn condition(i: Input<'_>) -> PResult<'_, Condition> {
         |i| Ok((i, ConditionLhs::Column(column.clone()))),
     ))(i)?;
     let simple = matches!(lhs, ConditionLhs::Column(_));
-    let (i, (op, rhs)) = choice((
-        pair(relation_type, term),
-        map(preceded(kw("IN"), in_values), |t| (Operator::In, t)),
-        |i| if simple { contains(i) } else { crate::input::backtrack(i) },
-    ))(i)?;
+    let (i, (op, rhs)) =
+        choice((pair(relation_type, term), map(preceded(kw("IN"), in_values), |t| (Operator::In, t)), |i| {
+            if simple {
+                contains(i)
+            } else {
+                crate::input::backtrack(i)
+            }
+        }))(i)?;
     Ok((i, Condition { lhs, op, rhs }))
 }
 
@@ -166,7 +173,11 @@ mod tests {
     fn relations_joined_by_and() {
         assert_eq!(
             parse("a = 1 AND b >= ? AND c != 2"),
-            Some(vec![rel(col("a"), Operator::Eq, int("1")), rel(col("b"), Operator::Gte, marker(0)), rel(col("c"), Operator::Neq, int("2"))])
+            Some(vec![
+                rel(col("a"), Operator::Eq, int("1")),
+                rel(col("b"), Operator::Gte, marker(0)),
+                rel(col("c"), Operator::Neq, int("2"))
+            ])
         );
     }
 
@@ -180,7 +191,10 @@ mod tests {
     #[test]
     fn multi_column_relations() {
         let ab = || RelationLhs::Tuple(vec!["a".into(), "b".into()]);
-        assert_eq!(parse("(a, b) > (1, 2)"), Some(vec![rel(ab(), Operator::Gt, Term::Tuple(vec![int("1"), int("2")]))]));
+        assert_eq!(
+            parse("(a, b) > (1, 2)"),
+            Some(vec![rel(ab(), Operator::Gt, Term::Tuple(vec![int("1"), int("2")]))])
+        );
         assert_eq!(
             parse("(a, b) IN ((1, 2), (3, 4))"),
             Some(vec![rel(
@@ -189,13 +203,19 @@ mod tests {
                 Term::List(vec![Term::Tuple(vec![int("1"), int("2")]), Term::Tuple(vec![int("3"), int("4")])])
             )])
         );
-        assert_eq!(parse("(a, b) IN (?, ?)"), Some(vec![rel(ab(), Operator::In, Term::List(vec![marker(0), marker(1)]))]));
+        assert_eq!(
+            parse("(a, b) IN (?, ?)"),
+            Some(vec![rel(ab(), Operator::In, Term::List(vec![marker(0), marker(1)]))])
+        );
         assert_eq!(parse("(a, b) = ?"), Some(vec![rel(ab(), Operator::Eq, marker(0))]));
     }
 
     #[test]
     fn token_relations() {
-        assert_eq!(parse("token(a, b) > ?"), Some(vec![rel(RelationLhs::Token(vec!["a".into(), "b".into()]), Operator::Gt, marker(0))]));
+        assert_eq!(
+            parse("token(a, b) > ?"),
+            Some(vec![rel(RelationLhs::Token(vec!["a".into(), "b".into()]), Operator::Gt, marker(0))])
+        );
     }
 
     #[test]
@@ -208,7 +228,13 @@ mod tests {
 
     #[test]
     fn map_element_relations() {
-        assert_eq!(parse("m['k'] = 1").map(|r| r[0].lhs.clone()), Some(RelationLhs::Element("m".into(), Term::Literal(Literal { kind: LiteralKind::String, text: "k".into() }))));
+        assert_eq!(
+            parse("m['k'] = 1").map(|r| r[0].lhs.clone()),
+            Some(RelationLhs::Element(
+                "m".into(),
+                Term::Literal(Literal { kind: LiteralKind::String, text: "k".into() })
+            ))
+        );
     }
 
     #[test]

@@ -11,9 +11,7 @@ use nom::combinator::map;
 use nom::sequence::{delimited, pair, preceded, tuple};
 
 use crate::ast::{Order, QualifiedName, Select, Selector, SelectorExpr, Statement, Term};
-use crate::input::{
-    attempt, bracketed_list, chain, comma_list1, fatal, flag, kw, nested, opt_, sym, Input, PResult,
-};
+use crate::input::{attempt, bracketed_list, chain, comma_list1, fatal, flag, kw, nested, opt_, sym, Input, PResult};
 use crate::names::{cident, function_name, ident, table_name};
 use crate::relations::opt_where;
 use crate::terms::{
@@ -33,8 +31,7 @@ pub(crate) fn select_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, where_clause) = opt_where(i)?;
     let (i, group_by) = opt_(preceded(pair(kw("GROUP"), kw("BY")), comma_list1(cident)))(i)?;
     let (i, order_by) = opt_(preceded(pair(kw("ORDER"), kw("BY")), comma_list1(ordering)))(i)?;
-    let (i, per_partition_limit) =
-        opt_(preceded(tuple((kw("PER"), kw("PARTITION"), kw("LIMIT"))), int_value))(i)?;
+    let (i, per_partition_limit) = opt_(preceded(tuple((kw("PER"), kw("PARTITION"), kw("LIMIT"))), int_value))(i)?;
     let (i, limit) = opt_(preceded(kw("LIMIT"), int_value))(i)?;
     let (i, allow_filtering) = flag(pair(kw("ALLOW"), kw("FILTERING")))(i)?;
     Ok((
@@ -83,7 +80,9 @@ fn selector(i: Input<'_>) -> PResult<'_, Selector> {
 
 /// A selector with arithmetic.
 pub(crate) fn unaliased_selector(i: Input<'_>) -> PResult<'_, SelectorExpr> {
-    nested(|i| chain(i, selection_multiplication, |i| operation(i, additive_op, selection_multiplication), apply_operation))(i)
+    nested(|i| {
+        chain(i, selection_multiplication, |i| operation(i, additive_op, selection_multiplication), apply_operation)
+    })(i)
 }
 
 fn selection_multiplication(i: Input<'_>) -> PResult<'_, SelectorExpr> {
@@ -125,20 +124,17 @@ fn selector_modifier(i: Input<'_>) -> PResult<'_, Modifier> {
         map(preceded(sym("."), ident), Modifier::Field),
         delimited(
             sym("["),
-            choice((
-                map(preceded(sym(".."), term), |to| Modifier::Slice(None, Some(to))),
-                |i| {
-                    let (i, from) = term(i)?;
-                    let (i, range) = opt_(preceded(sym(".."), opt_(term)))(i)?;
-                    Ok((
-                        i,
-                        match range {
-                            None => Modifier::Element(from),
-                            Some(to) => Modifier::Slice(Some(from), to),
-                        },
-                    ))
-                },
-            )),
+            choice((map(preceded(sym(".."), term), |to| Modifier::Slice(None, Some(to))), |i| {
+                let (i, from) = term(i)?;
+                let (i, range) = opt_(preceded(sym(".."), opt_(term)))(i)?;
+                Ok((
+                    i,
+                    match range {
+                        None => Modifier::Element(from),
+                        Some(to) => Modifier::Slice(Some(from), to),
+                    },
+                ))
+            })),
             sym("]"),
         ),
     ))(i)
@@ -182,7 +178,7 @@ fn selection_function(i: Input<'_>) -> PResult<'_, SelectorExpr> {
         cast_selector,
         |i| {
             let (i, name) = function_name(i)?;
-            let (i, args) = nested(bracketed_list("(", unaliased_selector, ")"))(i)?;
+            let (i, args) = bracketed_list("(", unaliased_selector, ")")(i)?;
             Ok((i, SelectorExpr::FunctionCall { name, args }))
         },
     ))(i)
@@ -222,10 +218,8 @@ fn terms_of(selectors: Vec<SelectorExpr>) -> Option<Vec<Term>> {
 /// `(type) selector`
 fn selection_type_hint(i: Input<'_>) -> PResult<'_, SelectorExpr> {
     let start = i.pos;
-    let (i, (t, s)) = attempt(pair(
-        delimited(sym("("), comparator_type, sym(")")),
-        nested(selection_group_without_field),
-    ))(i)?;
+    let (i, (t, s)) =
+        attempt(pair(delimited(sym("("), comparator_type, sym(")")), nested(selection_group_without_field)))(i)?;
     match s {
         SelectorExpr::Term(v) => Ok((i, SelectorExpr::Term(Term::TypeHint(t, Box::new(v))))),
         _ => unsupported(start, "Type hint"),
@@ -297,5 +291,136 @@ fn selection_map_or_set(i: Input<'_>) -> PResult<'_, SelectorExpr> {
     match terms_of(items) {
         Some(terms) => Ok((i, SelectorExpr::Term(Term::Set(terms)))),
         None => unsupported(start, "Set"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{BindMarker, Literal, Operator, Order, RelationLhs, Select, SelectorExpr, Statement, Term};
+    use crate::parse_statement;
+    use cql_types::LiteralKind;
+
+    fn select(src: &str) -> Select {
+        match parse_statement(src) {
+            Ok(Statement::Select(s)) => s,
+            other => panic!("{src}: {other:?}"),
+        }
+    }
+
+    fn exprs(src: &str) -> Vec<SelectorExpr> {
+        select(src).selectors.into_iter().map(|s| s.expr).collect()
+    }
+
+    fn col(c: &str) -> SelectorExpr {
+        SelectorExpr::Column(c.to_string())
+    }
+
+    fn int(text: &str) -> Term {
+        Term::Literal(Literal { kind: LiteralKind::Integer, text: text.to_string() })
+    }
+
+    #[test]
+    fn star_is_an_empty_selector_list() {
+        let s = select("SELECT * FROM ks.t");
+        assert!(s.selectors.is_empty());
+        assert_eq!((s.table.keyspace.as_deref(), s.table.name.as_str()), (Some("ks"), "t"));
+    }
+
+    #[test]
+    fn json_and_distinct_flags() {
+        let s = select("SELECT JSON DISTINCT k FROM t");
+        assert!(s.json && s.distinct);
+    }
+
+    #[test]
+    fn json_and_distinct_may_be_column_names() {
+        let s = select("SELECT json, distinct FROM t");
+        assert!(!s.json && !s.distinct);
+        assert_eq!(exprs("SELECT json, distinct FROM t"), vec![col("json"), col("distinct")]);
+    }
+
+    #[test]
+    fn aliases() {
+        let s = select("SELECT a AS x, b AS \"Y\" FROM t");
+        let aliases: Vec<_> = s.selectors.iter().map(|s| s.alias.as_deref()).collect();
+        assert_eq!(aliases, [Some("x"), Some("Y")]);
+    }
+
+    #[test]
+    fn count_star_and_count_of_a_value() {
+        let e = exprs("SELECT count(*), COUNT(1) FROM t");
+        assert_eq!(e[0], SelectorExpr::CountStar);
+        assert!(matches!(&e[1], SelectorExpr::FunctionCall { name, args } if name.name == "count" && args.len() == 1));
+    }
+
+    #[test]
+    fn writetime_and_ttl_are_function_calls() {
+        let e = exprs("SELECT writetime(v), TTL(v) FROM t");
+        for (expr, name) in e.iter().zip(["writetime", "ttl"]) {
+            assert!(
+                matches!(expr, SelectorExpr::FunctionCall { name: n, args } if n.name == name && args == &vec![col("v")])
+            );
+        }
+    }
+
+    #[test]
+    fn keywords_with_a_syntax_of_their_own_are_still_column_names() {
+        assert_eq!(
+            exprs("SELECT ttl, writetime, count, key FROM t"),
+            vec![col("ttl"), col("writetime"), col("count"), col("key")]
+        );
+    }
+
+    #[test]
+    fn cast_selector() {
+        let e = exprs("SELECT CAST(v AS text) FROM t");
+        assert_eq!(
+            e[0],
+            SelectorExpr::Cast(Box::new(col("v")), crate::ast::TypeExpr::Native(cql_types::NativeType::Text))
+        );
+    }
+
+    #[test]
+    fn field_element_and_slice_selection() {
+        let e = exprs("SELECT u.f, m[1], s[1..2] FROM t");
+        assert_eq!(e[0], SelectorExpr::Field(Box::new(col("u")), "f".into()));
+        assert_eq!(e[1], SelectorExpr::Element(Box::new(col("m")), Box::new(int("1"))));
+        assert_eq!(e[2], SelectorExpr::Slice(Box::new(col("s")), Some(Box::new(int("1"))), Some(Box::new(int("2")))));
+    }
+
+    #[test]
+    fn constants_and_markers_as_selectors() {
+        let e = exprs("SELECT 1, ? FROM t");
+        assert_eq!(
+            e,
+            vec![
+                SelectorExpr::Term(int("1")),
+                SelectorExpr::Term(Term::BindMarker(BindMarker { index: 0, name: None }))
+            ]
+        );
+    }
+
+    #[test]
+    fn selectors_built_from_columns_in_literals_are_rejected() {
+        assert!(parse_statement("SELECT [a, 1] FROM t").is_err());
+    }
+
+    #[test]
+    fn where_group_order_limits_and_filtering() {
+        let s = select(
+            "SELECT * FROM t WHERE k = 1 GROUP BY k ORDER BY c DESC, d PER PARTITION LIMIT 2 LIMIT ? ALLOW FILTERING",
+        );
+        assert_eq!(s.where_clause.len(), 1);
+        assert_eq!((&s.where_clause[0].lhs, s.where_clause[0].op), (&RelationLhs::Column("k".into()), Operator::Eq));
+        assert_eq!(s.group_by, ["k"]);
+        assert_eq!(s.order_by, [("c".to_string(), Order::Desc), ("d".to_string(), Order::Asc)]);
+        assert_eq!(s.per_partition_limit, Some(int("2")));
+        assert_eq!(s.limit, Some(Term::BindMarker(BindMarker { index: 0, name: None })));
+        assert!(s.allow_filtering);
+    }
+
+    #[test]
+    fn ann_ordering_is_reported_as_unsupported() {
+        assert!(parse_statement("SELECT * FROM t ORDER BY v ANN OF [1.0]").unwrap_err().message.contains("ANN OF"));
     }
 }

@@ -6,15 +6,13 @@
 //! a call of `system.castAs<Type>` (e.g. `castAsInt`). `-x` is [`Term::Negate`], except that a numeric
 //! literal just changes sign.
 
-use cql_types::{LiteralKind, NativeType};
 use crate::input::choice;
+use cql_types::{LiteralKind, NativeType};
 use nom::combinator::map;
 use nom::sequence::{delimited, preceded};
 
 use crate::ast::{BindMarker, Literal, QualifiedName, Term};
-use crate::input::{
-    bracketed_list, chain, comma_list1, fail, kw, many_, nested, sym, Expect, Input, PResult,
-};
+use crate::input::{bracketed_list, chain, comma_list1, fail, kw, many_, nested, sym, Expect, Input, PResult};
 use crate::lexer::TokenKind;
 use crate::names::{function_name, ident};
 use crate::types::{comparator_type, native_type};
@@ -173,7 +171,7 @@ fn cast_function_name(written: &str, target: NativeType) -> String {
 /// `f(args)` or `ks.f(args)`
 fn function_call(i: Input<'_>) -> PResult<'_, Term> {
     let (i, name) = function_name(i)?;
-    let (i, args) = nested(bracketed_list("(", term, ")"))(i)?;
+    let (i, args) = bracketed_list("(", term, ")")(i)?;
     Ok((i, Term::FunctionCall { name, args }))
 }
 
@@ -294,7 +292,10 @@ mod tests {
 
     #[test]
     fn bind_markers_are_numbered_in_order() {
-        assert_eq!(parse("[?, :Name, ?]"), Some(Term::List(vec![marker(0, None), marker(1, Some("name")), marker(2, None)])));
+        assert_eq!(
+            parse("[?, :Name, ?]"),
+            Some(Term::List(vec![marker(0, None), marker(1, Some("name")), marker(2, None)]))
+        );
     }
 
     #[test]
@@ -321,14 +322,20 @@ mod tests {
             parse("ks.f(1, now())"),
             Some(Term::FunctionCall {
                 name: QualifiedName { keyspace: Some("ks".into()), name: "f".into() },
-                args: vec![int("1"), Term::FunctionCall { name: QualifiedName { keyspace: None, name: "now".into() }, args: vec![] }],
+                args: vec![
+                    int("1"),
+                    Term::FunctionCall { name: QualifiedName { keyspace: None, name: "now".into() }, args: vec![] }
+                ],
             })
         );
     }
 
     #[test]
     fn type_hints() {
-        assert_eq!(parse("(int) ?"), Some(Term::TypeHint(crate::ast::TypeExpr::Native(NativeType::Int), Box::new(marker(0, None)))));
+        assert_eq!(
+            parse("(int) ?"),
+            Some(Term::TypeHint(crate::ast::TypeExpr::Native(NativeType::Int), Box::new(marker(0, None))))
+        );
     }
 
     #[test]
@@ -342,7 +349,10 @@ mod tests {
     fn arithmetic_is_native_function_calls_with_precedence() {
         let call = |name: &str, args| Term::FunctionCall { name: native_function(name), args };
         assert_eq!(parse("1 + 2 * 3"), Some(call("_add", vec![int("1"), call("_multiply", vec![int("2"), int("3")])])));
-        assert_eq!(parse("1 - 2 - 3"), Some(call("_substract", vec![call("_substract", vec![int("1"), int("2")]), int("3")])));
+        assert_eq!(
+            parse("1 - 2 - 3"),
+            Some(call("_substract", vec![call("_substract", vec![int("1"), int("2")]), int("3")]))
+        );
     }
 
     #[test]

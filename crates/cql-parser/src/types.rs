@@ -1,8 +1,8 @@
 //! Types as written (Cassandra's `comparatorType`): native types, collections, tuples, vectors,
 //! `frozen<…>`, user type names and custom `'class'` types.
 
-use cql_types::NativeType;
 use crate::input::choice;
+use cql_types::NativeType;
 use nom::combinator::map;
 
 use crate::ast::TypeExpr;

@@ -9,7 +9,11 @@
 //! Concurrency: the key map is behind a read-write lock held only to find or insert a partition; each
 //! partition has its own mutex held while an update is merged into it or it is cloned. No lock is held
 //! across anything slow, and iterators fetch partitions in small batches, holding no lock between calls.
+//!
+//! Inside a partition, rows are kept in a `BTreeMap` by clustering, so that adding a row to a wide
+//! partition costs `O(log rows)`, not a shift of every row after it.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -17,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
-use storage_model::merge::{merge_into, normalize, partition_is_empty};
+use storage_model::merge::{covering_deletion, drop_shadowed, merge_into, merge_rows, normalize, partition_is_empty};
 use storage_model::{Partition, Row};
 
 /// How many partitions an iterator takes per visit to the key map.
@@ -26,7 +30,7 @@ const ITER_BATCH: usize = 64;
 /// A sorted in-memory table of partitions.
 #[derive(Debug)]
 pub struct Memtable {
-    partitions: RwLock<BTreeMap<Bytes, Arc<Mutex<Partition>>>>,
+    partitions: RwLock<BTreeMap<Bytes, Arc<Mutex<MemPartition>>>>,
     size_bytes: AtomicUsize,
     min_timestamp: AtomicI64,
 }
@@ -65,8 +69,7 @@ impl Memtable {
                 match map.get(&update.key) {
                     Some(slot) => slot.clone(),
                     None => {
-                        let mut fresh = update.clone();
-                        normalize(&mut fresh);
+                        let fresh = MemPartition::new(update.clone());
                         map.insert(update.key.clone(), Arc::new(Mutex::new(fresh)));
                         self.size_bytes.fetch_add(delta, Ordering::Relaxed);
                         return delta;
@@ -74,7 +77,7 @@ impl Memtable {
                 }
             }
         };
-        merge_into(&mut slot.lock(), update.clone());
+        slot.lock().apply(update.clone());
         self.size_bytes.fetch_add(delta, Ordering::Relaxed);
         delta
     }
@@ -82,20 +85,20 @@ impl Memtable {
     /// A copy of the partition stored under `key`.
     pub fn get(&self, key: &[u8]) -> Option<Partition> {
         let slot = self.partitions.read().get(key).cloned()?;
-        let p = slot.lock().clone();
+        let p = slot.lock().to_partition();
         Some(p)
     }
 
     /// Copies of up to `limit_partitions` partitions with keys from `start` on, in key order.
     pub fn scan(&self, start: Bound<&[u8]>, limit_partitions: usize) -> Vec<Partition> {
-        let slots: Vec<Arc<Mutex<Partition>>> = self
+        let slots: Vec<Arc<Mutex<MemPartition>>> = self
             .partitions
             .read()
             .range::<[u8], _>((start, Bound::Unbounded))
             .take(limit_partitions)
             .map(|(_, slot)| slot.clone())
             .collect();
-        slots.iter().map(|slot| slot.lock().clone()).collect()
+        slots.iter().map(|slot| slot.lock().to_partition()).collect()
     }
 
     /// Every partition from `start` on, in key order. Partitions inserted during the iteration after its
@@ -132,6 +135,65 @@ impl Memtable {
     }
 }
 
+/// A partition as the memtable keeps it: canonical (see [`storage_model::merge`]), with its rows in a
+/// map by clustering.
+#[derive(Debug)]
+struct MemPartition {
+    /// Key, partition deletion, range tombstones and static row; never any row.
+    header: Partition,
+    rows: BTreeMap<Bytes, Row>,
+}
+
+impl MemPartition {
+    fn new(update: Partition) -> MemPartition {
+        let mut header = update;
+        normalize(&mut header);
+        let rows = std::mem::take(&mut header.rows).into_iter().map(|r| (r.clustering.clone(), r)).collect();
+        MemPartition { header, rows }
+    }
+
+    /// Merges an update in, with the rules (and result) of [`storage_model::merge::merge_into`].
+    fn apply(&mut self, update: Partition) {
+        let mut update = update;
+        normalize(&mut update);
+        let rows = std::mem::take(&mut update.rows);
+        let deletion_before = self.header.deletion;
+        let adds_range_tombstones = !update.range_tombstones.is_empty();
+        merge_into(&mut self.header, update);
+        let header = &self.header;
+        if header.deletion != deletion_before || adds_range_tombstones {
+            self.rows.retain(|clustering, row| {
+                !drop_shadowed(row, covering_deletion(header.deletion, &header.range_tombstones, clustering))
+            });
+        }
+        for row in rows {
+            let outer = covering_deletion(header.deletion, &header.range_tombstones, &row.clustering);
+            match self.rows.entry(row.clustering.clone()) {
+                Entry::Vacant(e) => {
+                    let mut row = row;
+                    if !drop_shadowed(&mut row, outer) {
+                        e.insert(row);
+                    }
+                }
+                Entry::Occupied(mut e) => {
+                    let mut merged = merge_rows(std::mem::take(e.get_mut()), row);
+                    if drop_shadowed(&mut merged, outer) {
+                        e.remove();
+                    } else {
+                        *e.get_mut() = merged;
+                    }
+                }
+            }
+        }
+    }
+
+    fn to_partition(&self) -> Partition {
+        let mut p = self.header.clone();
+        p.rows = self.rows.values().cloned().collect();
+        p
+    }
+}
+
 /// Iterates a memtable in key order without holding a lock between calls.
 pub struct MemtableIter {
     memtable: Arc<Memtable>,
@@ -142,7 +204,7 @@ pub struct MemtableIter {
 
 impl MemtableIter {
     fn refill(&mut self) {
-        let slots: Vec<(Bytes, Arc<Mutex<Partition>>)> = {
+        let slots: Vec<(Bytes, Arc<Mutex<MemPartition>>)> = {
             let map = self.memtable.partitions.read();
             let lower = match &self.next {
                 Bound::Included(k) => Bound::Included(k.as_ref()),
@@ -158,7 +220,7 @@ impl MemtableIter {
             None => self.done = true,
             Some((last, _)) => self.next = Bound::Excluded(last.clone()),
         }
-        let copies: Vec<Partition> = slots.iter().map(|(_, slot)| slot.lock().clone()).collect();
+        let copies: Vec<Partition> = slots.iter().map(|(_, slot)| slot.lock().to_partition()).collect();
         self.buffer = copies.into_iter();
     }
 }

@@ -2,7 +2,9 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use storage_model::{Cell, ColumnCell, DeletionTime, Partition, Row};
+use proptest::prelude::*;
+use storage_model::merge::merge_partitions;
+use storage_model::{Cell, ColumnCell, DeletionTime, Partition, RangeTombstone, Row};
 
 use super::*;
 
@@ -150,4 +152,62 @@ fn concurrent_writers_to_the_same_and_different_partitions_lose_nothing() {
     }
     assert_eq!(m.get(b"shared").unwrap().rows.len(), 800);
     assert_eq!(m.len(), 801);
+}
+
+fn arb_clustering() -> impl Strategy<Value = Bytes> {
+    proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'c')], 0..3).prop_map(Bytes::from)
+}
+
+fn arb_deletion() -> impl Strategy<Value = DeletionTime> {
+    (0i64..6, 0i32..3).prop_map(|(marked_for_delete_at, local_deletion_time)| DeletionTime {
+        marked_for_delete_at,
+        local_deletion_time,
+    })
+}
+
+fn arb_row() -> impl Strategy<Value = Row> {
+    let cell = (prop_oneof![Just("x"), Just("y")], 0i64..6, proptest::option::weighted(0.8, 0u8..3)).prop_map(
+        |(column, timestamp, value)| ColumnCell {
+            column: key(column),
+            path: None,
+            cell: match value {
+                Some(v) => Cell::live(timestamp, Bytes::from(vec![v])),
+                None => Cell::tombstone(timestamp, 1),
+            },
+        },
+    );
+    (arb_clustering(), proptest::option::weighted(0.2, arb_deletion()), proptest::collection::vec(cell, 0..3))
+        .prop_map(|(clustering, deletion, cells)| Row { clustering, deletion, cells, ..Row::default() })
+}
+
+fn arb_update() -> impl Strategy<Value = Partition> {
+    let rt = (arb_clustering(), proptest::option::weighted(0.8, arb_clustering()), arb_deletion())
+        .prop_map(|(start, end, deletion)| RangeTombstone { start, end, deletion });
+    (
+        proptest::option::weighted(0.1, arb_deletion()),
+        proptest::collection::vec(rt, 0..2),
+        proptest::option::weighted(0.2, arb_row()),
+        proptest::collection::vec(arb_row(), 0..4),
+    )
+        .prop_map(|(deletion, range_tombstones, static_row, rows)| Partition {
+            key: key("k"),
+            deletion,
+            range_tombstones,
+            static_row: static_row.map(|r| Row { clustering: Bytes::new(), ..r }),
+            rows,
+        })
+}
+
+proptest! {
+    #[test]
+    fn a_memtable_partition_equals_the_merge_of_its_updates(
+        updates in proptest::collection::vec(arb_update(), 1..8)
+    ) {
+        let m = Memtable::new();
+        for u in &updates {
+            m.apply(u);
+        }
+        let expected = updates.iter().cloned().fold(Partition { key: key("k"), ..Partition::default() }, merge_partitions);
+        prop_assert_eq!(m.get(b"k").unwrap_or_else(|| Partition { key: key("k"), ..Partition::default() }), expected);
+    }
 }

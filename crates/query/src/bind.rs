@@ -57,7 +57,7 @@ impl<'a> Values<'a> {
 pub fn eval(term: &Term, typ: &CqlType, receiver: &str, values: &Values<'_>) -> Result<Bound, Error> {
     match term {
         Term::Null => Ok(Bound::Null),
-        Term::Literal(lit) => literal(lit, typ, receiver).map(|v| Bound::Value(Bytes::from(v.to_bytes()))),
+        Term::Literal(lit) => literal(lit, typ, receiver).map(Bound::Value),
         Term::BindMarker(m) => match values.get(m)? {
             Value::Null => Ok(Bound::Null),
             Value::Unset => Ok(Bound::Unset),
@@ -205,19 +205,13 @@ fn invalid_literal_type(kind: &str, receiver: &str, typ: &CqlType) -> Error {
     Error::invalid(format!("Invalid {kind} literal for {receiver} of type {typ}"))
 }
 
-/// A literal as a value of `typ`, with Cassandra's error text.
-pub fn literal(lit: &Literal, typ: &CqlType, receiver: &str) -> Result<CqlValue, Error> {
-    cql_types::literal::parse_literal(typ, lit.kind, &lit.text).map_err(|e| {
-        if e.0.is_empty() || e.0.starts_with("Invalid") {
-            Error::invalid(format!(
-                "Invalid {} constant ({}) for \"{receiver}\" of type {typ}",
-                lit.kind.name(),
-                lit.text
-            ))
-        } else {
-            Error::invalid(e.0)
-        }
-    })
+/// A literal as the serialized value of `typ`, with Cassandra's error text.
+pub fn literal(lit: &Literal, typ: &CqlType, receiver: &str) -> Result<Bytes, Error> {
+    use cql_types::literal;
+    if !literal::is_assignable(typ, lit.kind) {
+        return Err(Error::invalid(literal::invalid_constant_message(lit.kind, &lit.text, receiver, typ)));
+    }
+    literal::parse_literal_bytes(typ, lit.kind, &lit.text).map(Bytes::from).map_err(|e| Error::invalid(e.to_string()))
 }
 
 fn resolve_native(t: &TypeExpr) -> Option<CqlType> {

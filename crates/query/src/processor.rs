@@ -153,7 +153,7 @@ impl QueryProcessor {
                 (vars, Vec::new(), pk)
             }
             Statement::Batch(b) => {
-                let mut vars: Vec<ColumnSpec> = Vec::new();
+                let mut specs = crate::bind::VariableSpecs::default();
                 for s in &b.statements {
                     let name =
                         match s {
@@ -165,16 +165,14 @@ impl QueryProcessor {
                             )),
                         };
                     let table = ctx.table(name, keyspace.as_deref())?;
-                    for (i, v) in modification::variables(s, &table)?.into_iter().enumerate() {
-                        if vars.len() <= i {
-                            vars.push(v);
-                        } else if !v.name.starts_with('[') {
-                            vars[i] = v;
-                        }
+                    modification::collect_variables(s, &table, &mut specs)?;
+                }
+                for u in &b.using {
+                    if let cql_parser::ast::UsingParam::Timestamp(t) = u {
+                        specs.visit(t, "", "", "[timestamp]", &cql_types::CqlType::BIGINT);
                     }
                 }
-                let n = count_markers(&statement);
-                vars.truncate(n);
+                let vars = specs.finish(keyspace.as_deref().unwrap_or(""), "");
                 (vars, Vec::new(), Vec::new())
             }
             _ => (Vec::new(), Vec::new(), Vec::new()),
@@ -423,19 +421,4 @@ fn pk_indexes(table: &crate::schema::Table, vars: &[ColumnSpec]) -> Vec<u16> {
         }
     }
     out
-}
-
-fn count_markers(statement: &Statement) -> usize {
-    // Markers are numbered in order; the count is one more than the largest index seen.
-    let text = format!("{statement:?}");
-    let mut max: Option<usize> = None;
-    let mut rest = text.as_str();
-    while let Some(p) = rest.find("BindMarker { index: ") {
-        rest = &rest[p + 20..];
-        let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if let Ok(i) = rest[..end].parse::<usize>() {
-            max = Some(max.map_or(i, |m: usize| m.max(i)));
-        }
-    }
-    max.map_or(0, |m| m + 1)
 }

@@ -27,10 +27,12 @@ fn corrupt(e: impl std::fmt::Display) -> Error {
     Error::Server(format!("cannot decode stored key: {e}"))
 }
 
-/// The storage key of a partition from its key columns' serialized values.
-pub fn partition_key(components: &[&[u8]]) -> Bytes {
+/// The storage key of a partition from its key columns' serialized values, with Cassandra's
+/// limits (not empty, at most 65535 bytes).
+pub fn partition_key(components: &[&[u8]]) -> Result<Bytes, Error> {
     let serialized = key::serialize_partition_key(components);
-    Bytes::from(key::storage_key(&serialized))
+    key::validate_partition_key(&serialized).map_err(|e| Error::invalid(e.to_string()))?;
+    Ok(Bytes::from(key::storage_key(&serialized)))
 }
 
 /// The clustering key of a row (or a prefix) from its clustering values.
@@ -171,7 +173,7 @@ pub fn rows_of_partition(table: &Table, partition: &Partition) -> Result<Vec<Cql
 /// Builds a virtual table's row from all its column values (keys must be set).
 pub fn virtual_row(table: &Table, values: Vec<Option<Bytes>>) -> Result<CqlRow, Error> {
     let pk: Vec<&[u8]> = values[..table.partition_key_count].iter().map(|v| v.as_deref().unwrap_or(&[])).collect();
-    let partition_key = partition_key(&pk);
+    let partition_key = Bytes::from(key::storage_key(&key::serialize_partition_key(&pk)));
     let ck: Vec<&[u8]> = values[table.partition_key_count..table.partition_key_count + table.clustering_count]
         .iter()
         .map(|v| v.as_deref().unwrap_or(&[]))

@@ -151,7 +151,8 @@ pub fn rows(
                             .set("allow_auto_snapshot", boolean(p.allow_auto_snapshot))
                             .set("bloom_filter_fp_chance", double(p.bloom_filter_fp_chance))
                             .set("caching", text_map(p.caching.iter()))
-                            .set("cdc", boolean(p.cdc))
+                            // Cassandra writes `cdc` only when cdc_enabled is on in cassandra.yaml.
+                            .set("cdc", if p.cdc { boolean(true) } else { None })
                             .set("compaction", text_map(p.compaction.iter()))
                             .set("compression", text_map(p.compression.iter()))
                             .set("crc_check_chance", double(p.crc_check_chance))

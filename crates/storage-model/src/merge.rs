@@ -142,7 +142,7 @@ pub fn merge_into(target: &mut Partition, update: Partition) {
     }
     if deletion_changed {
         if let Some(mut s) = target.static_row.take() {
-            if !filter_row(&mut s, target.deletion) {
+            if !drop_shadowed(&mut s, target.deletion) {
                 target.static_row = Some(s);
             }
         }
@@ -155,7 +155,7 @@ pub fn merge_into(target: &mut Partition, update: Partition) {
             None => us,
         };
         let mut merged = merged;
-        if !filter_row(&mut merged, target.deletion) {
+        if !drop_shadowed(&mut merged, target.deletion) {
             target.static_row = Some(merged);
         }
     }
@@ -170,8 +170,8 @@ pub fn merge_into(target: &mut Partition, update: Partition) {
                 Ok(i) => {
                     let existing = std::mem::take(&mut target.rows[i]);
                     let mut merged = merge_rows(existing, row);
-                    let outer = outer_deletion(target.deletion, &target.range_tombstones, &merged.clustering);
-                    if filter_row(&mut merged, outer) {
+                    let outer = covering_deletion(target.deletion, &target.range_tombstones, &merged.clustering);
+                    if drop_shadowed(&mut merged, outer) {
                         target.rows.remove(i);
                     } else {
                         target.rows[i] = merged;
@@ -179,8 +179,8 @@ pub fn merge_into(target: &mut Partition, update: Partition) {
                 }
                 Err(i) => {
                     let mut row = row;
-                    let outer = outer_deletion(target.deletion, &target.range_tombstones, &row.clustering);
-                    if !filter_row(&mut row, outer) {
+                    let outer = covering_deletion(target.deletion, &target.range_tombstones, &row.clustering);
+                    if !drop_shadowed(&mut row, outer) {
                         target.rows.insert(i, row);
                     }
                 }
@@ -211,8 +211,8 @@ pub fn merge_into(target: &mut Partition, update: Partition) {
             };
             let Some((mut row, needs_filter)) = next else { break };
             if needs_filter {
-                let outer = outer_deletion(target.deletion, &target.range_tombstones, &row.clustering);
-                if filter_row(&mut row, outer) {
+                let outer = covering_deletion(target.deletion, &target.range_tombstones, &row.clustering);
+                if drop_shadowed(&mut row, outer) {
                     continue;
                 }
             }
@@ -245,7 +245,7 @@ pub fn merge_rows(a: Row, b: Row) -> Row {
     let complex_deletions =
         merge_sorted(a.complex_deletions, b.complex_deletions, |x, y| x.0.cmp(&y.0), |x, y| (x.0, x.1.max(y.1)));
     let mut row = Row { clustering: a.clustering, liveness, deletion, cells, complex_deletions };
-    filter_row(&mut row, None);
+    drop_shadowed(&mut row, None);
     row
 }
 
@@ -301,8 +301,9 @@ pub fn partition_is_empty(p: &Partition) -> bool {
 }
 
 /// Drops from `row` what `outer` (the deletion covering the row from above: partition deletion or range
-/// tombstone) or the row's own deletions shadow. Returns true when the row is left empty.
-fn filter_row(row: &mut Row, outer: Option<DeletionTime>) -> bool {
+/// tombstone, see [`covering_deletion`]) or the row's own deletions shadow. Returns true when the row is
+/// left empty (and should be dropped).
+pub fn drop_shadowed(row: &mut Row, outer: Option<DeletionTime>) -> bool {
     if let Some(d) = row.deletion {
         if shadows(outer, d.marked_for_delete_at) {
             row.deletion = None;
@@ -334,14 +335,14 @@ fn filter_rows(p: &mut Partition) {
     let pd = p.deletion;
     let rts = &p.range_tombstones;
     p.rows.retain_mut(|row| {
-        let outer = outer_deletion(pd, rts, &row.clustering);
-        !filter_row(row, outer)
+        let outer = covering_deletion(pd, rts, &row.clustering);
+        !drop_shadowed(row, outer)
     });
 }
 
-/// The deletion covering a row from above: the partition deletion and the range tombstone containing
-/// `clustering` (in a canonical, non-overlapping list).
-fn outer_deletion(pd: Option<DeletionTime>, rts: &[RangeTombstone], clustering: &[u8]) -> Option<DeletionTime> {
+/// The deletion covering a row from above: the later of the partition deletion and the range tombstone
+/// containing `clustering` (in a canonical, non-overlapping list).
+pub fn covering_deletion(pd: Option<DeletionTime>, rts: &[RangeTombstone], clustering: &[u8]) -> Option<DeletionTime> {
     max_deletion(pd, covering_range_tombstone(rts, clustering).map(|rt| rt.deletion))
 }
 
@@ -479,7 +480,7 @@ pub fn normalize(p: &mut Partition) {
     }
     if let Some(mut s) = p.static_row.take() {
         sort_row(&mut s);
-        if !filter_row(&mut s, p.deletion) {
+        if !drop_shadowed(&mut s, p.deletion) {
             p.static_row = Some(s);
         }
     }

@@ -1,22 +1,4 @@
 //! Typed CQL values and their native-protocol serialization (the `[bytes]` of a cell).
-//!
-//! # Serialized values
-//! A value of a type is serialized exactly as native protocol v4/v5 §6 says (and as Cassandra stores it
-//! in a cell): fixed-width big-endian integers, IEEE floats, UTF-8 text, `varint` as minimal
-//! two's-complement bytes, `decimal` as an `i32` scale then the unscaled varint, `date` as a `u32` with
-//! the epoch at 2^31, `time` as `i64` nanoseconds, `duration` as three zig-zag vints, collections as an
-//! `i32` count then `i32`-length-prefixed elements, tuples and UDTs as `i32`-length-prefixed components
-//! (`-1` for null) and vectors as their elements back to back (fixed-width elements bare, others with an
-//! unsigned-vint length prefix).
-//!
-//! # Empty values
-//! Cassandra lets the empty byte string stand for a value of most types (it is *not* null). For `text`,
-//! `ascii` and `blob` (and custom types) it is just the empty string / empty blob, and [`CqlValue::deserialize`]
-//! returns it as such. For the other types that allow it (see [`CqlType::allows_empty`]) it is a
-//! distinct "empty value" with no [`CqlValue`]: [`CqlValue::deserialize_or_empty`] returns `Ok(None)` for
-//! it, [`CqlValue::deserialize`] an error, [`CqlValue::validate`] accepts it, [`CqlValue::compare`] sorts
-//! it before every other value and [`CqlValue::cql_literal`] prints it as `null`. `smallint`, `tinyint`,
-//! `date`, `time`, `duration` and vectors reject it, with Cassandra's messages.
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -35,6 +17,24 @@ pub(crate) mod order;
 mod validate;
 
 /// A typed CQL value. `Null` is not a variant: absence is `Option<CqlValue>` at the call site.
+///
+/// # Serialized values
+/// A value of a type is serialized exactly as native protocol v4/v5 §6 says (and as Cassandra stores it
+/// in a cell): fixed-width big-endian integers, IEEE floats, UTF-8 text, `varint` as minimal
+/// two's-complement bytes, `decimal` as an `i32` scale then the unscaled varint, `date` as a `u32` with
+/// the epoch at 2^31, `time` as `i64` nanoseconds, `duration` as three zig-zag vints, collections as an
+/// `i32` count then `i32`-length-prefixed elements, tuples and UDTs as `i32`-length-prefixed components
+/// (`-1` for null) and vectors as their elements back to back (fixed-width elements bare, others with an
+/// unsigned-vint length prefix).
+///
+/// # Empty values
+/// Cassandra lets the empty byte string stand for a value of most types (it is *not* null). For `text`,
+/// `ascii` and `blob` (and custom types) it is just the empty string / empty blob, and [`CqlValue::deserialize`]
+/// returns it as such. For the other types that allow it (see [`CqlType::allows_empty`]) it is a
+/// distinct "empty value" with no [`CqlValue`]: [`CqlValue::deserialize_or_empty`] returns `Ok(None)` for
+/// it, [`CqlValue::deserialize`] an error, [`CqlValue::validate`] accepts it, [`CqlValue::compare`] sorts
+/// it before every other value and [`CqlValue::cql_literal`] prints it as `null`. `smallint`, `tinyint`,
+/// `date`, `time`, `duration` and vectors reject it, with Cassandra's messages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CqlValue {
     Ascii(String),

@@ -75,10 +75,17 @@ pub fn is_reserved_keyword(name: &str) -> bool {
 
 /// `CREATE KEYSPACE …;` as DESCRIBE prints it.
 pub fn create_keyspace(ks: &Keyspace) -> String {
+    // DESCRIBE names Cassandra's own strategies by their simple class name.
+    let mut replication = ks.replication.clone();
+    if let Some(class) = replication.get_mut("class") {
+        if let Some(simple) = class.strip_prefix("org.apache.cassandra.locator.") {
+            *class = simple.to_string();
+        }
+    }
     format!(
         "CREATE KEYSPACE {} WITH replication = {}  AND durable_writes = {};",
         quote_identifier(&ks.name),
-        cql_map(&ks.replication),
+        cql_map(&replication),
         ks.durable_writes
     )
 }

@@ -257,7 +257,7 @@ fn key_targets(
     let partitions: Vec<Bytes> = product(&pk.into_iter().map(|v| v.unwrap_or_default()).collect::<Vec<_>>())
         .into_iter()
         .map(|c| partition_key(&c.iter().map(|b| b.as_ref()).collect::<Vec<_>>()))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let restricted = ck.iter().take_while(|c| c.is_some()).count();
     if ck.iter().skip(restricted).any(|c| c.is_some()) {
         let first_missing = &table.clustering()[restricted].name;
@@ -439,7 +439,7 @@ pub fn insert(
         return Err(Error::invalid(format!("Some clustering keys are missing: {}", missing_ck.join(", "))));
     }
     let pk_refs: Vec<&[u8]> = pk.iter().map(|v| v.as_deref().unwrap_or(&[])).collect();
-    let mut partition = Partition { key: partition_key(&pk_refs), ..Partition::default() };
+    let mut partition = Partition { key: partition_key(&pk_refs)?, ..Partition::default() };
     if missing_ck.is_empty() {
         let ck_refs: Vec<&[u8]> = ck.iter().map(|v| v.as_deref().unwrap_or(&[])).collect();
         row.clustering = clustering_key(table, &ck_refs)?;
@@ -616,6 +616,13 @@ pub fn delete(
 /// The bind variables of an INSERT/UPDATE/DELETE, in marker order.
 pub fn variables(stmt: &ast::Statement, table: &Table) -> Result<Vec<ColumnSpec>, Error> {
     let mut v = VariableSpecs::default();
+    collect_variables(stmt, table, &mut v)?;
+    Ok(v.finish(&table.keyspace, &table.name))
+}
+
+/// Records the receivers of the bind markers of an INSERT/UPDATE/DELETE into `v` (a BATCH shares
+/// one `v` across its statements, whose markers are numbered across the whole batch).
+pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableSpecs) -> Result<(), Error> {
     let (ks, tn) = (table.keyspace.as_str(), table.name.as_str());
     let col_type = |name: &str| -> Result<CqlType, Error> {
         table.column(name).map(|c| c.typ.clone()).ok_or_else(|| undefined_column(table, name))
@@ -653,10 +660,10 @@ pub fn variables(stmt: &ast::Statement, table: &Table) -> Result<Vec<ColumnSpec>
                     v.visit(t, ks, tn, c, &col_type(c)?);
                 }
             }
-            using(&mut v, &i.using);
+            using(v, &i.using);
         }
         ast::Statement::Update(u) => {
-            using(&mut v, &u.using);
+            using(v, &u.using);
             for a in &u.assignments {
                 match a {
                     Assignment::Set { column, value }
@@ -676,15 +683,15 @@ pub fn variables(stmt: &ast::Statement, table: &Table) -> Result<Vec<ColumnSpec>
                     Assignment::SetField { column, value, .. } => v.visit(value, ks, tn, column, &col_type(column)?),
                 }
             }
-            where_clause(&mut v, &u.where_clause)?;
+            where_clause(v, &u.where_clause)?;
         }
         ast::Statement::Delete(d) => {
-            using(&mut v, &d.using);
-            where_clause(&mut v, &d.where_clause)?;
+            using(v, &d.using);
+            where_clause(v, &d.where_clause)?;
         }
         _ => {}
     }
-    Ok(v.finish(ks, tn))
+    Ok(())
 }
 
 /// Groups mutations by (table, partition) so a batch is applied as one update per partition.

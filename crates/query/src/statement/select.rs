@@ -531,7 +531,12 @@ fn plan(stmt: &ast::Select, table: &Table, r: Restrictions) -> Result<Plan, Erro
             Ordering::Equal
         });
         combos.dedup();
-        Some(combos.iter().map(|c| partition_key(&c.iter().map(|b| b.as_ref()).collect::<Vec<_>>())).collect())
+        Some(
+            combos
+                .iter()
+                .map(|c| partition_key(&c.iter().map(|b| b.as_ref()).collect::<Vec<_>>()))
+                .collect::<Result<_, _>>()?,
+        )
     } else {
         if pk_any {
             if !stmt.allow_filtering {
