@@ -7,10 +7,11 @@
 //! Must not know about: schemas, types of columns, values, execution or the protocol. A statement that
 //! parses may still be invalid; deciding that is the query layer's job.
 //!
-//! The grammar follows Cassandra 5.0's `Parser.g`, split by domain: [`lexer`](crate::lexer) (tokens),
+//! The grammar follows Cassandra 5.0's `Parser.g` and `Lexer.g`, split by domain: `lexer` (tokens),
 //! `names` (identifiers, reserved keywords), `types`, `terms` (values), `relations` (`WHERE`/`IF`),
 //! `select`, `modification` (insert/update/delete/batch), `properties`, `ddl` (keyspaces, tables, types,
-//! indexes) and `describe`; `input` holds the parsing machinery and error tracking.
+//! indexes) and `describe`; `input` holds the parsing machinery (nom parsers over the token list) and
+//! the error tracking that words and places syntax errors as Cassandra's ANTLR parser does.
 
 pub mod ast;
 mod ddl;

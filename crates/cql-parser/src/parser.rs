@@ -47,8 +47,8 @@ pub fn parse_statements(input: &str) -> Result<Vec<Statement>, ParseError> {
                 return Ok((i, None));
             }
             let (i, s) = statement(Input { markers: 0, ..i })?;
-            if !i.is_sym(";") {
-                eof(i)?;
+            if !i.is_sym(";") && i.token().kind != TokenKind::Eof {
+                return fail(i, Expect::Sym(";"));
             }
             Ok((i, Some(s)))
         })();
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn statements_must_be_separated() {
         let e = parse_statements("USE a USE b").unwrap_err();
-        assert_eq!((e.column, e.message.as_str()), (6, "mismatched input 'USE' expecting EOF (USE a [USE]...)"));
+        assert_eq!((e.column, e.message.as_str()), (6, "mismatched input 'USE' expecting ';' (USE a [USE]...)"));
     }
 
     #[test]

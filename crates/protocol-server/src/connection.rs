@@ -489,6 +489,7 @@ impl Connection {
             },
         };
         let first = self.version.is_none();
+        debug!(version = header.version.describe(), compression = compression.map(|c| c.name()), "STARTUP accepted");
         self.version = Some(header.version);
         self.client.protocol_version = header.version.number();
         self.reply(header, Response::Ready, permit);

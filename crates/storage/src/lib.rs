@@ -504,3 +504,19 @@ impl Drop for Storage {
 fn table_dir(config: &StorageConfig, table: TableId) -> PathBuf {
     config.data_dir.join(table.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send + 'static>() {}
+
+    #[test]
+    fn the_engine_is_shareable_across_threads_and_its_acks_and_scans_can_move_between_them() {
+        send_sync::<Storage>();
+        send::<WriteAck>();
+        send::<Scan>();
+        send_sync::<StorageError>();
+    }
+}
