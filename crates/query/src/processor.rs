@@ -94,7 +94,7 @@ impl QueryProcessor {
         schema.version = schema.compute_version();
         let storage = Storage::open(config.storage.clone(), &schema.stored_table_ids())
             .map_err(|e| Error::Server(format!("cannot open storage: {e}")))?;
-        Ok(QueryProcessor {
+        let processor = QueryProcessor {
             storage,
             schema: RwLock::new(Arc::new(schema)),
             ddl: Mutex::new(()),
@@ -106,7 +106,18 @@ impl QueryProcessor {
             },
             data_dir: config.data_dir,
             prepared: RwLock::new(HashMap::new()),
-        })
+        };
+        processor.sync_table_params(&processor.schema());
+        Ok(processor)
+    }
+
+    /// Tells the storage engine the per-table settings it enforces (gc_grace_seconds).
+    fn sync_table_params(&self, schema: &Schema) {
+        for t in schema.keyspaces.values().flat_map(|k| k.tables.values()).filter(|t| t.virtual_table.is_none()) {
+            if let Err(e) = self.storage.set_gc_grace_seconds(t.id, t.params.gc_grace_seconds) {
+                tracing::warn!(table = %t.id, error = %e, "cannot set gc_grace_seconds");
+            }
+        }
     }
 
     /// The current schema snapshot.
@@ -394,7 +405,9 @@ impl QueryProcessor {
             }
         }
         persist::save(&new_schema, &self.data_dir)?;
-        *self.schema.write() = Arc::new(new_schema);
+        let new_schema = Arc::new(new_schema);
+        *self.schema.write() = new_schema.clone();
+        self.sync_table_params(&new_schema);
         for action in &edit.actions {
             if let StorageAction::DropTable(id) = action {
                 if let Err(e) = self.storage.drop_table(*id) {
