@@ -60,8 +60,10 @@ struct OutFrame {
     permit: Option<OwnedSemaphorePermit>,
 }
 
+// Frames are the common case: keeping them unboxed saves an allocation per response.
+#[allow(clippy::large_enum_variant)]
 enum Outgoing {
-    Frame(Box<OutFrame>),
+    Frame(OutFrame),
     /// v5: everything after this is sent in segments.
     StartFraming(SegmentCodec),
     /// Send everything queued before, then close the connection.
@@ -89,7 +91,7 @@ impl ReplyTo {
             response,
             permit,
         };
-        self.tx.send(Outgoing::Frame(Box::new(frame))).is_ok()
+        self.tx.send(Outgoing::Frame(frame)).is_ok()
     }
 
     /// Sends a statement's result, then (for DDL) tells every registered connection: the
@@ -146,7 +148,7 @@ pub(crate) async fn serve(socket: TcpStream, shared: Arc<Shared>, mut stop: watc
     let (mut reader, writer) = socket.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = tokio::spawn(write_loop(writer, rx, peer));
-    let max_in_flight = shared.config.max_in_flight_requests_per_connection.max(1);
+    let max_in_flight = shared.config.max_in_flight_requests_per_connection.clamp(1, Semaphore::MAX_PERMITS);
     let max_frame = shared.config.max_frame_size_bytes;
     let mut conn = Connection {
         shared,
@@ -319,7 +321,7 @@ impl Connection {
             response: Response::Error(error),
             permit: None,
         };
-        if self.tx.send(Outgoing::Frame(Box::new(frame))).is_err() {
+        if self.tx.send(Outgoing::Frame(frame)).is_err() {
             self.closing = true;
         }
     }

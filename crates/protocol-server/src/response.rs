@@ -73,6 +73,16 @@ pub fn supported_options() -> Vec<(&'static str, Vec<&'static str>)> {
     ]
 }
 
+/// The SUPPORTED body, encoded once (it is the same for every version).
+fn supported_body() -> &'static [u8] {
+    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| {
+        let mut out = BytesMut::new();
+        wire::write_string_multimap(&mut out, &supported_options());
+        out.to_vec()
+    })
+}
+
 impl Response {
     pub fn opcode(&self) -> Opcode {
         match self {
@@ -92,7 +102,7 @@ impl Response {
             Response::Error(e) => encode_error(e, version, out),
             Response::Ready => {}
             Response::Authenticate(class) => wire::write_string(out, class),
-            Response::Supported => wire::write_string_multimap(out, &supported_options()),
+            Response::Supported => out.extend_from_slice(supported_body()),
             Response::AuthSuccess(token) => wire::write_bytes(out, token.as_deref()),
             Response::Result(r) => encode_result(r, version, out),
             Response::Event(Event::SchemaChange(change)) => {

@@ -8,7 +8,7 @@ use query::QueryProcessor;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::connection::{self, Shared};
 use crate::events::EventBus;
@@ -61,7 +61,7 @@ pub(crate) async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     if let Ok(addr) = listener.local_addr() {
-        info!(%addr, "native protocol server listening");
+        debug!(%addr, "native protocol server listening");
     }
     tokio::pin!(shutdown);
     loop {

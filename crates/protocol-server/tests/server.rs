@@ -519,7 +519,7 @@ async fn v5_startup_is_answered_unframed_and_then_both_ways_use_segments() {
     envelopes.extend(frame(5, 0, 2, QUERY, &query_body("SELECT * FROM system.local")));
     c.send_segments(codec, &envelopes).await;
     let mut pending = BytesMut::new();
-    let mut answers = vec![c.recv_framed(codec, &mut pending).await, c.recv_framed(codec, &mut pending).await];
+    let mut answers = [c.recv_framed(codec, &mut pending).await, c.recv_framed(codec, &mut pending).await];
     answers.sort_by_key(|r| r.stream);
     assert_eq!((answers[0].version, answers[0].stream, answers[0].opcode), (0x85, 1, SUPPORTED));
     assert_eq!(answers[1].stream, 2);
@@ -549,4 +549,59 @@ async fn a_corrupt_v5_segment_closes_the_connection() {
     out[7] ^= 0xFF;
     c.send_raw(&out).await;
     assert!(c.is_closed().await);
+}
+
+const EVENT: u8 = 0x0C;
+
+async fn register_schema_changes(c: &mut Client) {
+    let mut body = vec![0, 1];
+    body.extend(string("SCHEMA_CHANGE"));
+    assert_eq!(c.request(4, 1, REGISTER, &body).await.opcode, READY);
+}
+
+#[tokio::test]
+async fn a_ddl_statement_is_answered_before_its_schema_change_event_reaches_registered_connections() {
+    let server = TestServer::start().await;
+    let mut ddl = Client::ready(&server).await;
+    register_schema_changes(&mut ddl).await;
+    let mut watcher = Client::ready(&server).await;
+    register_schema_changes(&mut watcher).await;
+
+    let create = "CREATE KEYSPACE events_ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}";
+    ddl.send(4, 0, 9, QUERY, &query_body(create)).await;
+    let result = ddl.recv().await;
+    assert_eq!((result.stream, result.opcode), (9, RESULT), "{result:?}");
+    assert_eq!(&result.body[..4], [0, 0, 0, 5], "a Schema_change result");
+
+    let mut expected = Vec::new();
+    for s in ["SCHEMA_CHANGE", "CREATED", "KEYSPACE", "events_ks"] {
+        expected.extend(string(s));
+    }
+    for c in [&mut ddl, &mut watcher] {
+        let event = c.recv().await;
+        assert_eq!((event.version, event.stream, event.opcode), (0x84, -1, EVENT));
+        assert_eq!(event.body, expected);
+    }
+}
+
+#[tokio::test]
+async fn a_tracing_request_is_answered_without_tracing() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    c.send(4, 0x02, 4, OPTIONS, &[]).await;
+    let r = c.recv().await;
+    assert_eq!((r.stream, r.opcode, r.flags), (4, SUPPORTED, 0));
+}
+
+#[tokio::test]
+async fn a_custom_payload_is_skipped() {
+    let server = TestServer::start().await;
+    let mut c = Client::ready(&server).await;
+    let mut body = vec![0, 1];
+    body.extend(string("k"));
+    body.extend_from_slice(&[0, 0, 0, 1, 7]);
+    body.extend(query_body("SELECT release_version FROM system.local"));
+    c.send(4, 0x04, 4, QUERY, &body).await;
+    let r = c.recv().await;
+    assert_eq!((r.stream, r.opcode), (4, RESULT), "{r:?}");
 }

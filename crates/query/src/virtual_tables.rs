@@ -106,7 +106,7 @@ pub fn rows(
                     .set("host_id", uuid(node.host_id))
                     .set("listen_address", inet(node.listen_address))
                     .set("listen_port", int(7000))
-                    .set("native_protocol_version", text("4"))
+                    .set("native_protocol_version", text("5"))
                     .set("partitioner", text("org.apache.cassandra.dht.Murmur3Partitioner"))
                     .set("rack", text("rack1"))
                     .set("release_version", text(RELEASE_VERSION))
