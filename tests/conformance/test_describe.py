@@ -84,7 +84,6 @@ def test_describe_table_with_every_type(cql, ks, t):
     assert describe(cql, f"DESCRIBE {ks}.{t}")[1] == [(ks, "table", t, expected)]
 
 
-@pytest.mark.xfail(reason="Sibyl returns the name column unquoted (T1x instead of \"T1x\")", strict=True)
 def test_describe_table_with_a_quoted_name(cql, ks, t):
     # DescribeStatementTest.testDescribe: test."Test" (id int, col int, val text, PRIMARY KEY(id, col)).
     name = f'"{t.upper()}x"'
@@ -157,7 +156,6 @@ def test_describe_of_a_missing_table(cql, ks):
     assert_invalid(cql, f"DESCRIBE TABLE {ks}.users2", f"'users2' not found in keyspace '{ks}'", exact=False)
 
 
-@pytest.mark.xfail(reason="Sibyl answers \"No keyspace specified and no current keyspace\"", strict=True)
 def test_describe_of_a_missing_keyspace(conformance_cluster):
     # testDescribeNotFound runs this without a current keyspace (with one, the name is looked up in it).
     session = conformance_cluster.connect()

@@ -292,7 +292,6 @@ def test_contains_key_on_a_frozen_map_partition_key(cql, t):
     assert rows(cql, f"SELECT ck, v FROM {t} WHERE pk CONTAINS KEY 1 ALLOW FILTERING") == [(1, 1)]
 
 
-@pytest.mark.xfail(reason="Sibyl answers \"Invalid null value in condition for column c\"", strict=True)
 def test_contains_null_is_refused(cql, t):
     # SelectTest: "Unsupported null value for column c".
     cql.execute(f"CREATE TABLE {t} (a int, b int, c list<int>, PRIMARY KEY (a, b))")

@@ -135,7 +135,6 @@ def test_timestamp_on_both_batch_and_statement_is_refused(cql, kv):
                         "APPLY BATCH", "Timestamp must be set either on BATCH or individual statements")
 
 
-@pytest.mark.xfail(reason="Sibyl refuses it: \"Cannot use selection function writetime on non-frozen collection l\"", strict=True)
 def test_writetime_of_a_multi_cell_collection_is_a_list(cql, t):
     # WritetimeOrTTLTest.testList / testFunctions: one timestamp per element; MAXWRITETIME their maximum.
     cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, l list<int>)")

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use cql_parser::ast::{BindMarker, Literal, QualifiedName, Term, TypeExpr};
-use cql_types::{CqlType, CqlValue, NativeType};
+use cql_types::{CqlType, CqlValue};
 
 use crate::{ColumnSpec, Error, Value};
 
@@ -62,8 +62,7 @@ pub fn eval(term: &Term, typ: &CqlType, receiver: &str, values: &Values<'_>) -> 
             Value::Null => Ok(Bound::Null),
             Value::Unset => Ok(Bound::Unset),
             Value::Bytes(b) => {
-                CqlValue::validate(typ, b)
-                    .map_err(|e| Error::invalid(format!("Exception while binding column {receiver}: {e}")))?;
+                CqlValue::validate(typ, b).map_err(|e| Error::invalid(e.to_string()))?;
                 Ok(Bound::Value(b.clone()))
             }
         },
@@ -148,11 +147,11 @@ pub fn eval(term: &Term, typ: &CqlType, receiver: &str, values: &Values<'_>) -> 
             _ => Err(invalid_literal_type("tuple", receiver, typ)),
         },
         Term::Udt(fields) => match typ {
-            CqlType::Udt { fields: defs, .. } => {
+            CqlType::Udt { fields: defs, name: type_name, .. } => {
                 for (name, _) in fields {
                     if !defs.iter().any(|(f, _)| f == name) {
                         return Err(Error::invalid(format!(
-                            "Unknown field '{name}' in value of user defined type {typ}"
+                            "Unknown field '{name}' in value of user defined type {type_name}"
                         )));
                     }
                 }
@@ -164,7 +163,12 @@ pub fn eval(term: &Term, typ: &CqlType, receiver: &str, values: &Values<'_>) -> 
                                 out.extend_from_slice(&(b.len() as i32).to_be_bytes());
                                 out.extend_from_slice(&b);
                             }
-                            _ => out.extend_from_slice(&(-1i32).to_be_bytes()),
+                            Bound::Unset => {
+                                return Err(Error::invalid(format!(
+                                    "Invalid unset value for field '{fname}' of user defined type {type_name}"
+                                )))
+                            }
+                            Bound::Null => out.extend_from_slice(&(-1i32).to_be_bytes()),
                         },
                         None => out.extend_from_slice(&(-1i32).to_be_bytes()),
                     }
@@ -228,55 +232,7 @@ fn function(
     receiver: &str,
     values: &Values<'_>,
 ) -> Result<Bound, Error> {
-    let fname = name.name.to_ascii_lowercase();
-    let ret = |v: CqlValue, ret_type: NativeType| -> Result<Bound, Error> {
-        let compatible = match typ {
-            CqlType::Native(n) => *n == ret_type || (ret_type == NativeType::Timeuuid && *n == NativeType::Uuid),
-            _ => false,
-        };
-        if !compatible {
-            return Err(Error::invalid(format!(
-                "Type error: cannot assign result of function system.{fname} (type {}) to {receiver} (type {typ})",
-                ret_type.name()
-            )));
-        }
-        Ok(Bound::Value(Bytes::from(v.to_bytes())))
-    };
-    let now_ms = crate::clock::now_millis();
-    match (fname.as_str(), args.len()) {
-        ("now", 0) | ("currenttimeuuid", 0) => ret(CqlValue::Timeuuid(crate::clock::timeuuid()), NativeType::Timeuuid),
-        ("uuid", 0) => ret(CqlValue::Uuid(uuid::Uuid::new_v4()), NativeType::Uuid),
-        ("currenttimestamp", 0) => ret(CqlValue::Timestamp(now_ms), NativeType::Timestamp),
-        ("currentdate", 0) => {
-            ret(CqlValue::Date(((now_ms.div_euclid(86_400_000)) + (1i64 << 31)) as u32), NativeType::Date)
-        }
-        ("currenttime", 0) => ret(CqlValue::Time(now_ms.rem_euclid(86_400_000) * 1_000_000), NativeType::Time),
-        ("totimestamp", 1) | ("todate", 1) | ("tounixtimestamp", 1) => {
-            let arg = &args[0];
-            // The argument is a timeuuid, date or timestamp; evaluate it as the most likely type.
-            let arg_millis = match arg {
-                Term::FunctionCall { .. } => {
-                    let b = eval(arg, &CqlType::Native(NativeType::Timeuuid), receiver, values)?;
-                    match b {
-                        Bound::Value(b) => crate::clock::timeuuid_millis(&b)
-                            .ok_or_else(|| Error::invalid("Invalid timeuuid argument"))?,
-                        _ => return Ok(Bound::Null),
-                    }
-                }
-                _ => {
-                    return Err(Error::invalid(format!("Function system.{fname} needs a timeuuid, date or timestamp")))
-                }
-            };
-            match fname.as_str() {
-                "totimestamp" => ret(CqlValue::Timestamp(arg_millis), NativeType::Timestamp),
-                "todate" => {
-                    ret(CqlValue::Date(((arg_millis.div_euclid(86_400_000)) + (1i64 << 31)) as u32), NativeType::Date)
-                }
-                _ => ret(CqlValue::Bigint(arg_millis), NativeType::Bigint),
-            }
-        }
-        _ => Err(Error::invalid(format!("Unknown function {fname} called"))),
-    }
+    crate::functions::call_in_term(name, args, typ, receiver, values)
 }
 
 /// The bind variable specs of a statement, filled in as the statement's terms are visited.
@@ -328,7 +284,25 @@ impl VariableSpecs {
                     }
                 }
             }
+            Term::Udt(fields) => {
+                // A marker for a field receives the field (`UserTypes.fieldSpecOf`: named `column.field`).
+                if let CqlType::Udt { fields: defs, .. } = typ {
+                    for (f, t) in fields {
+                        if let Some((_, ft)) = defs.iter().find(|(d, _)| d == f) {
+                            self.visit(t, keyspace, table, &format!("{name}.{f}"), ft);
+                        }
+                    }
+                }
+            }
             Term::TypeHint(_, inner) => self.visit(inner, keyspace, table, name, typ),
+            Term::FunctionCall { name: function, args } => {
+                // Markers in arguments receive the argument's type, named like Cassandra's `arg0(system.f)`.
+                if let Ok(fun) = crate::functions::prepare_term_call(function, args, typ, name) {
+                    for (i, (arg, arg_type)) in args.iter().zip(&fun.args).enumerate() {
+                        self.visit(arg, keyspace, table, &crate::functions::arg_spec_name(&fun, i), arg_type);
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 static LAST_MICROS: AtomicI64 = AtomicI64::new(0);
 static LAST_UUID_TICKS: AtomicU64 = AtomicU64::new(0);
+static LAST_LIST_APPEND: AtomicU64 = AtomicU64::new(0);
+static LAST_LIST_PREPEND: AtomicU64 = AtomicU64::new(u64::MAX);
 
 pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -59,6 +61,64 @@ pub fn timeuuid() -> Uuid {
     Uuid::from_bytes(b)
 }
 
+/// 2010-01-01 in 100-ns ticks since the Gregorian epoch: Cassandra's `PrecisionTime.REFERENCE_TIME`,
+/// the point around which prepended list elements run their clock backwards.
+const LIST_REFERENCE_TICKS: u64 = 1_262_304_000_000 * 10_000 + GREGORIAN_OFFSET;
+
+fn now_ticks() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64 / 100).unwrap_or(0) + GREGORIAN_OFFSET
+}
+
+fn list_path(ticks: u64) -> bytes::Bytes {
+    let mut b = Vec::with_capacity(16);
+    b.extend_from_slice(&ticks.to_be_bytes());
+    b.extend_from_slice(&node_id());
+    bytes::Bytes::from(b)
+}
+
+/// Cell paths for `n` elements appended to a non-frozen list, in list order.
+///
+/// A list element's path is a time-ordered id, as Cassandra's timeuuids are: stored as 8 bytes of
+/// big-endian 100-ns ticks then 8 bytes of node id, so that the storage engine's byte order of paths
+/// is the list's order. Appended paths come from a clock that only moves forward.
+pub fn list_append_paths(n: usize) -> Vec<bytes::Bytes> {
+    let n64 = n as u64;
+    let now = now_ticks();
+    let mut last = LAST_LIST_APPEND.load(Ordering::Relaxed);
+    let first = loop {
+        let first = if now > last { now } else { last + 1 };
+        match LAST_LIST_APPEND.compare_exchange_weak(
+            last,
+            first + n64.saturating_sub(1),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => break first,
+            Err(actual) => last = actual,
+        }
+    };
+    (0..n64).map(|i| list_path(first + i)).collect()
+}
+
+/// Cell paths for `n` elements prepended to a non-frozen list, in list order: all smaller than any
+/// path handed out before. As Cassandra's `Lists.Prepender` does, they come from a clock running
+/// backwards from 2010 (`reference - (now - reference)`), so each prepend lands before the last one.
+pub fn list_prepend_paths(n: usize) -> Vec<bytes::Bytes> {
+    let n64 = n as u64;
+    let backwards = LIST_REFERENCE_TICKS.saturating_sub(now_ticks().saturating_sub(LIST_REFERENCE_TICKS));
+    let mut last = LAST_LIST_PREPEND.load(Ordering::Relaxed);
+    let lowest = loop {
+        // The block [lowest, lowest + n) sits strictly below every earlier one.
+        let top = if backwards < last { backwards } else { last.saturating_sub(1) };
+        let lowest = top.saturating_sub(n64.saturating_sub(1));
+        match LAST_LIST_PREPEND.compare_exchange_weak(last, lowest, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => break lowest,
+            Err(actual) => last = actual,
+        }
+    };
+    (0..n64).map(|i| list_path(lowest + i)).collect()
+}
+
 fn node_id() -> [u8; 8] {
     use std::sync::OnceLock;
     static NODE: OnceLock<[u8; 8]> = OnceLock::new();
@@ -92,6 +152,21 @@ mod tests {
         let a = write_timestamp();
         let b = write_timestamp();
         assert!(b > a);
+    }
+
+    #[test]
+    fn list_paths_sort_prepends_first_then_appends_in_order() {
+        let a = list_append_paths(3);
+        let b = list_append_paths(2);
+        let p1 = list_prepend_paths(2);
+        let p2 = list_prepend_paths(2);
+        let mut all = vec![p2[0].clone(), p2[1].clone(), p1[0].clone(), p1[1].clone()];
+        all.extend(a);
+        all.extend(b);
+        let mut sorted = all.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, all);
     }
 
     #[test]

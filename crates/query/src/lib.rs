@@ -11,6 +11,8 @@
 mod bind;
 mod clock;
 mod error;
+mod functions;
+mod json;
 mod paging;
 mod processor;
 mod result;
@@ -38,6 +40,9 @@ pub struct QueryOptions {
     pub names: Option<Vec<String>>,
     /// The client asked not to repeat the result metadata (EXECUTE only).
     pub skip_metadata: bool,
+    /// v5 EXECUTE: the result metadata id the client holds. When the statement's current one
+    /// differs, the rows carry the new id and full metadata (Metadata_changed), skip_metadata or not.
+    pub result_metadata_id: Option<Bytes>,
     /// Rows per page; `None` (or <= 0) means everything in one page.
     pub page_size: Option<i32>,
     pub paging_state: Option<Bytes>,

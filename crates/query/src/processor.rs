@@ -6,19 +6,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use cql_parser::ast::Statement;
+use cql_parser::ast::{BatchKind, Statement, UsingParam};
 use parking_lot::{Mutex, RwLock};
 use storage::Storage;
-use storage_model::Mutation;
+use storage_model::{Mutation, Partition};
 
-use crate::bind::Values;
+use crate::bind::{Bound, Values};
 use crate::schema::{persist, system, Schema};
 use crate::statement::ddl::{self, SchemaEdit, StorageAction};
-use crate::statement::{describe, modification, select, Ctx};
+use crate::statement::modification::Plan;
+use crate::statement::{describe, lwt, modification, select, Ctx};
 use crate::virtual_tables::NodeInfo;
 use crate::{
     BatchOptions, BatchStatement, ClientState, ColumnSpec, Error, Outcome, PreparedResult, QueryOptions, QueryResult,
-    ResultMetadata,
+    ResultMetadata, Value,
 };
 
 /// What the query layer needs to know about the node and where to keep things.
@@ -50,6 +51,137 @@ pub struct QueryProcessor {
     node: NodeInfo,
     data_dir: PathBuf,
     prepared: RwLock<HashMap<Bytes, Arc<Prepared>>>,
+    /// Striped per-partition locks, held from the read to the write of read-before-write statements:
+    /// conditional writes (lightweight transactions) and counter updates, which on this single node
+    /// are a read-modify-write of an absolute value.
+    partition_locks: Vec<Mutex<()>>,
+}
+
+/// Number of partition lock stripes.
+const PARTITION_LOCK_STRIPES: usize = 256;
+
+/// One write statement of a request with what binds it.
+struct WriteItem<'a> {
+    statement: &'a Statement,
+    values: &'a Values<'a>,
+    keyspace: Option<&'a str>,
+}
+
+/// What a BATCH adds around its statements.
+struct BatchInfo<'a> {
+    kind: BatchKind,
+    /// `USING` of a `BEGIN BATCH` statement.
+    using: &'a [UsingParam],
+    /// The values of a `BEGIN BATCH` statement (for its `USING TIMESTAMP ?`).
+    values: Option<&'a Values<'a>>,
+}
+
+/// Cassandra's `BatchStatement.validate`, and the batch's timestamp (its `USING TIMESTAMP`, else the
+/// client's, else one server timestamp shared by every statement).
+fn validate_batch(
+    batch: &BatchInfo<'_>,
+    items: &[WriteItem<'_>],
+    tables: &[Arc<crate::schema::Table>],
+    client_timestamp: Option<i64>,
+) -> Result<Option<i64>, Error> {
+    let has_ts = |using: &[UsingParam]| using.iter().any(|u| matches!(u, UsingParam::Timestamp(_)));
+    if batch.using.iter().any(|u| matches!(u, UsingParam::Ttl(_))) {
+        return Err(Error::invalid("Global TTL on the BATCH statement is not supported."));
+    }
+    let has_conditions = items.iter().any(|i| match i.statement {
+        Statement::Insert(s) => s.if_not_exists,
+        Statement::Update(s) => s.conditions.is_some(),
+        Statement::Delete(s) => s.conditions.is_some(),
+        _ => false,
+    });
+    let timestamp_set = has_ts(batch.using);
+    if timestamp_set {
+        if has_conditions {
+            return Err(Error::invalid("Cannot provide custom timestamp for conditional BATCH"));
+        }
+        if batch.kind == BatchKind::Counter {
+            return Err(Error::invalid("Cannot provide custom timestamp for counter BATCH"));
+        }
+    }
+    let mut has_counters = false;
+    let mut has_non_counters = false;
+    for (item, table) in items.iter().zip(tables) {
+        let using = match item.statement {
+            Statement::Insert(s) => &s.using,
+            Statement::Update(s) => &s.using,
+            Statement::Delete(s) => &s.using,
+            _ => continue,
+        };
+        if timestamp_set && has_ts(using) {
+            return Err(Error::invalid("Timestamp must be set either on BATCH or individual statements"));
+        }
+        if table.is_counter() {
+            has_counters = true;
+        } else {
+            has_non_counters = true;
+        }
+    }
+    if timestamp_set && has_counters {
+        return Err(Error::invalid("Cannot provide custom timestamp for a BATCH containing counters"));
+    }
+    if batch.kind == BatchKind::Counter && has_non_counters {
+        return Err(Error::invalid("Cannot include non-counter statement in a counter batch"));
+    }
+    if has_counters && has_non_counters {
+        return Err(Error::invalid("Counter and non-counter mutations cannot exist in the same batch"));
+    }
+    if batch.kind == BatchKind::Logged && has_counters {
+        return Err(Error::invalid("Cannot include a counter statement in a logged batch"));
+    }
+    if has_conditions && tables.iter().any(|t| t.id != tables[0].id) {
+        return Err(Error::invalid("Batch with conditions cannot span multiple tables"));
+    }
+    let mut timestamp = None;
+    for u in batch.using {
+        if let UsingParam::Timestamp(t) = u {
+            let empty = Values { values: &[], names: None, specs: &[] };
+            match crate::bind::eval(t, &cql_types::CqlType::BIGINT, "[timestamp]", batch.values.unwrap_or(&empty))? {
+                Bound::Value(b) => {
+                    timestamp = Some(
+                        <[u8; 8]>::try_from(b.as_ref())
+                            .map(i64::from_be_bytes)
+                            .map_err(|_| Error::invalid("Invalid timestamp value"))?,
+                    )
+                }
+                Bound::Null => return Err(Error::invalid("Invalid null value of timestamp")),
+                Bound::Unset => {}
+            }
+        }
+    }
+    Ok(timestamp.or(client_timestamp).or_else(|| Some(crate::clock::write_timestamp())))
+}
+
+/// A batch's conditions on one row must be of one kind (Cassandra's `CQL3CasRequest`).
+fn check_cas_row_conflicts(
+    earlier: &[lwt::CasStatement<'_>],
+    plan: &Plan,
+    clustering: &Option<Bytes>,
+) -> Result<(), Error> {
+    use modification::Conditions as C;
+    for e in earlier.iter().filter(|e| e.plan.has_conditions() && e.clustering == *clustering) {
+        match (&e.plan.conditions, &plan.conditions) {
+            (C::Exists, C::Exists) | (C::NotExists, C::NotExists) | (C::Columns(_), C::Columns(_)) => {}
+            (C::Exists, C::NotExists) | (C::NotExists, C::Exists) => {
+                return Err(Error::invalid("Cannot mix IF EXISTS and IF NOT EXISTS conditions for the same row"))
+            }
+            (C::Exists | C::NotExists, C::Columns(_)) => {
+                return Err(Error::invalid("Cannot mix IF conditions and IF NOT EXISTS for the same row"))
+            }
+            (C::Columns(_), C::NotExists) => {
+                return Err(Error::invalid("Cannot mix IF conditions and IF NOT EXISTS for the same row"))
+            }
+            (C::Columns(_), C::Exists) => {
+                return Err(Error::invalid("Cannot mix IF conditions and IF EXISTS for the same row"))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn parse(query: &str) -> Result<Statement, Error> {
@@ -106,16 +238,29 @@ impl QueryProcessor {
             },
             data_dir: config.data_dir,
             prepared: RwLock::new(HashMap::new()),
+            partition_locks: (0..PARTITION_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         };
         processor.sync_table_params(&processor.schema());
         Ok(processor)
     }
 
-    /// Tells the storage engine the per-table settings it enforces (gc_grace_seconds).
+    /// Tells the storage engine the per-table settings it enforces (compaction, compression, bloom
+    /// filter, gc_grace_seconds, allow_auto_snapshot); refused maps fall back to the defaults.
     fn sync_table_params(&self, schema: &Schema) {
         for t in schema.keyspaces.values().flat_map(|k| k.tables.values()).filter(|t| t.virtual_table.is_none()) {
-            if let Err(e) = self.storage.set_gc_grace_seconds(t.id, t.params.gc_grace_seconds) {
-                tracing::warn!(table = %t.id, error = %e, "cannot set gc_grace_seconds");
+            let p = &t.params;
+            let maps = storage::TableOptions::from_cassandra_maps(&p.compaction, &p.compression);
+            let options = storage::TableOptions {
+                bloom_filter_fp_chance: p.bloom_filter_fp_chance,
+                gc_grace_seconds: p.gc_grace_seconds,
+                allow_auto_snapshot: p.allow_auto_snapshot,
+                ..maps.unwrap_or_else(|e| {
+                    tracing::warn!(table = %t.id, error = %e, "unsupported compaction or compression options");
+                    storage::TableOptions::default()
+                })
+            };
+            if let Err(e) = self.storage.set_table_options(t.id, options) {
+                tracing::warn!(table = %t.id, error = %e, "cannot set the table's storage options");
             }
         }
     }
@@ -193,6 +338,7 @@ impl QueryProcessor {
             columns: result_columns.clone(),
             paging_state: None,
             no_metadata: result_columns.is_empty(),
+            new_metadata_id: None,
         };
         let prepared = Arc::new(Prepared { statement, keyspace, variables: variables.clone() });
         self.prepared.write().insert(id.clone(), prepared);
@@ -211,7 +357,17 @@ impl QueryProcessor {
         }
         let values = Values { values: &options.values, names: options.names.as_deref(), specs: &prepared.variables };
         let keyspace = options.keyspace.as_deref().or(prepared.keyspace.as_deref());
-        self.run(state, &prepared.statement, &values, options, keyspace)
+        let mut outcome = self.run(state, &prepared.statement, &values, options, keyspace)?;
+        // v5: a client holding another result metadata id than the current one (the table was
+        // altered since it prepared) gets the new id and the full metadata.
+        if let (QueryResult::Rows(rows), Some(client_id)) = (&mut outcome.result, &options.result_metadata_id) {
+            let current = metadata_id(&rows.metadata.columns);
+            if current != client_id {
+                rows.metadata.no_metadata = false;
+                rows.metadata.new_metadata_id = Some(current);
+            }
+        }
+        Ok(outcome)
     }
 
     fn lookup(&self, id: &[u8]) -> Result<Arc<Prepared>, Error> {
@@ -234,65 +390,210 @@ impl QueryProcessor {
         let schema = self.schema();
         let now = options.now_in_seconds.unwrap_or_else(crate::clock::now_seconds);
         let ctx = Ctx { storage: &self.storage, schema: &schema, node: &self.node, client: state, now_seconds: now };
-        let timestamp = options.timestamp.or_else(|| Some(crate::clock::write_timestamp()));
-        let mut mutations = Vec::new();
-        for s in statements {
-            match s {
+        let parsed: Vec<(Arc<Prepared>, &[Value])> = statements
+            .iter()
+            .map(|s| match s {
                 BatchStatement::Query { query, values } => {
                     let statement = parse(query)?;
-                    let v = Values { values, names: None, specs: &[] };
-                    mutations.extend(self.mutations(&ctx, &statement, &v, timestamp, options.keyspace.as_deref())?);
+                    let prepared = Prepared {
+                        statement,
+                        keyspace: options.keyspace.clone().or_else(|| state.keyspace.clone()),
+                        variables: Vec::new(),
+                    };
+                    Ok((Arc::new(prepared), values.as_slice()))
                 }
-                BatchStatement::Prepared { id, values } => {
-                    let prepared = self.lookup(id)?;
-                    let v = Values { values, names: None, specs: &prepared.variables };
-                    let ks = options.keyspace.as_deref().or(prepared.keyspace.as_deref());
-                    mutations.extend(self.mutations(&ctx, &prepared.statement, &v, timestamp, ks)?);
-                }
+                BatchStatement::Prepared { id, values } => Ok((self.lookup(id)?, values.as_slice())),
+            })
+            .collect::<Result<_, Error>>()?;
+        let values: Vec<Values<'_>> =
+            parsed.iter().map(|(p, v)| Values { values: v, names: None, specs: &p.variables }).collect();
+        let items: Vec<WriteItem<'_>> = parsed
+            .iter()
+            .zip(&values)
+            .map(|((p, _), v)| WriteItem {
+                statement: &p.statement,
+                values: v,
+                keyspace: options.keyspace.as_deref().or(p.keyspace.as_deref()),
+            })
+            .collect();
+        let kind = match options.kind {
+            1 => BatchKind::Unlogged,
+            2 => BatchKind::Counter,
+            _ => BatchKind::Logged,
+        };
+        let batch = BatchInfo { kind, using: &[], values: None };
+        self.execute_writes(&ctx, &items, Some(batch), options.timestamp)
+    }
+
+    /// Runs INSERT, UPDATE, DELETE statements, alone or as one batch: binds them into plans, checks
+    /// Cassandra's batch rules, then writes blindly, or under the partitions' locks when the writes
+    /// read first (list operations by index or value, counters) or are conditional.
+    fn execute_writes(
+        &self,
+        ctx: &Ctx<'_>,
+        items: &[WriteItem<'_>],
+        batch: Option<BatchInfo<'_>>,
+        client_timestamp: Option<i64>,
+    ) -> Result<Outcome, Error> {
+        let now = ctx.now_seconds;
+        let tables: Vec<Arc<crate::schema::Table>> = items
+            .iter()
+            .map(|i| {
+                let name = match i.statement {
+                    Statement::Insert(s) => &s.table,
+                    Statement::Update(s) => &s.table,
+                    Statement::Delete(s) => &s.table,
+                    _ => {
+                        return Err(Error::invalid(
+                            "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
+                        ))
+                    }
+                };
+                ctx.table(name, i.keyspace)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut default_timestamp = client_timestamp;
+        if let Some(b) = &batch {
+            default_timestamp = validate_batch(b, items, &tables, client_timestamp)?;
+        }
+        let mut plans = Vec::with_capacity(items.len());
+        for (item, table) in items.iter().zip(&tables) {
+            plans.push(Plan::new(table.clone(), item.statement, item.values, default_timestamp, now)?);
+        }
+        if plans.iter().any(Plan::has_conditions) {
+            return self.execute_cas(&plans, batch.is_some());
+        }
+        if !plans.iter().any(Plan::needs_read) {
+            let mut mutations = Vec::new();
+            for p in &plans {
+                let (m, _) = p.mutations(&mut |_| Ok(None), None)?;
+                mutations.extend(m);
             }
+            return self.write(mutations);
+        }
+        // Read-before-write: hold the partitions' locks from the read to the write.
+        let keys: Vec<(uuid::Uuid, &Bytes)> =
+            plans.iter().flat_map(|p| p.partitions.iter().map(move |k| (p.table.id, k))).collect();
+        let _guards = self.lock_partitions(&keys);
+        let mut cache: HashMap<(uuid::Uuid, Bytes), Option<Partition>> = HashMap::new();
+        let mut mutations = Vec::new();
+        let mut deltas = Vec::new();
+        for p in &plans {
+            let table = p.table.clone();
+            let (m, d) = p.mutations(&mut |k| self.read_live(&mut cache, &table, k, now), None)?;
+            mutations.extend(m);
+            deltas.extend(d);
+        }
+        if !deltas.is_empty() {
+            let by_id: HashMap<uuid::Uuid, Arc<crate::schema::Table>> =
+                plans.iter().map(|p| (p.table.id, p.table.clone())).collect();
+            mutations.extend(modification::resolve_counters(deltas, &mut |id, k| match by_id.get(&id) {
+                Some(t) => self.read_live(&mut cache, t, k, now),
+                None => Ok(None),
+            })?);
         }
         self.write(mutations)
     }
 
-    /// The mutations of an INSERT, UPDATE or DELETE (or a BATCH of them).
-    fn mutations(
-        &self,
-        ctx: &Ctx<'_>,
-        statement: &Statement,
-        values: &Values<'_>,
-        timestamp: Option<i64>,
-        keyspace: Option<&str>,
-    ) -> Result<Vec<Mutation>, Error> {
-        let now = ctx.now_seconds;
-        match statement {
-            Statement::Insert(i) => modification::insert(&*ctx.table(&i.table, keyspace)?, i, values, timestamp, now),
-            Statement::Update(u) => modification::update(&*ctx.table(&u.table, keyspace)?, u, values, timestamp, now),
-            Statement::Delete(d) => modification::delete(&*ctx.table(&d.table, keyspace)?, d, values, timestamp, now),
-            Statement::Batch(b) => {
-                let mut out = Vec::new();
-                let mut ts = timestamp;
-                for u in &b.using {
-                    if let cql_parser::ast::UsingParam::Timestamp(t) = u {
-                        let bound = crate::bind::eval(t, &cql_types::CqlType::BIGINT, "[timestamp]", values)?;
-                        if let crate::bind::Bound::Value(b) = bound {
-                            if let Ok(cql_types::CqlValue::Bigint(v)) =
-                                cql_types::CqlValue::deserialize(&cql_types::CqlType::BIGINT, &b)
-                            {
-                                ts = Some(v);
-                            }
-                        }
-                    }
-                }
-                let ts = ts.or_else(|| Some(crate::clock::write_timestamp()));
-                for s in &b.statements {
-                    out.extend(self.mutations(ctx, s, values, ts, keyspace)?);
-                }
-                Ok(out)
-            }
-            _ => Err(Error::invalid(
-                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
-            )),
+    /// A conditional statement or batch (all on one partition): check, then write if it applies.
+    fn execute_cas(&self, plans: &[Plan], is_batch: bool) -> Result<Outcome, Error> {
+        let table = plans[0].table.clone();
+        if plans.iter().any(|p| p.table.id != table.id) {
+            return Err(Error::invalid("Batch with conditions cannot span multiple tables"));
         }
+        let mut key: Option<&Bytes> = None;
+        for p in plans {
+            if is_batch && p.pk_in {
+                return Err(Error::invalid(
+                    "Batch with conditions cannot span multiple partitions (you cannot use IN on the partition key)",
+                ));
+            }
+            if p.has_conditions() || !is_batch {
+                p.cas_clustering()?;
+            } else if p.ck_in {
+                // Every statement of a conditional batch writes one row or one slice.
+                let what = if p.kind == modification::Kind::Delete { "deletions" } else { "updates" };
+                return Err(Error::invalid(format!(
+                    "IN on the clustering key columns is not supported with conditional {what}"
+                )));
+            }
+            match (key, p.partitions.first()) {
+                (None, Some(k)) => key = Some(k),
+                (Some(k), Some(other)) if k != other => {
+                    return Err(Error::invalid("Batch with conditions cannot span multiple partitions"))
+                }
+                _ => {}
+            }
+        }
+        let Some(key) = key else {
+            return Err(Error::invalid("Some partition key parts are missing"));
+        };
+        let mut statements = Vec::new();
+        for p in plans {
+            let clustering = if p.has_conditions() { p.cas_clustering()? } else { None };
+            if p.has_conditions() {
+                check_cas_row_conflicts(&statements, p, &clustering)?;
+            }
+            statements.push(lwt::CasStatement { plan: p, clustering });
+        }
+        let now = plans[0].now;
+        let _guard = self.lock_partitions(&[(table.id, key)]);
+        let mut cache: HashMap<(uuid::Uuid, Bytes), Option<Partition>> = HashMap::new();
+        let current = self.read_live(&mut cache, &table, key, now)?;
+        let applied = lwt::applies(&table, &statements, current.as_ref())?;
+        let rows = lwt::result(&table, &statements, current.as_ref(), applied, is_batch)?;
+        let mut durable = None;
+        if applied {
+            // Conditional writes take the server's time, as Paxos ballots do.
+            let timestamp = crate::clock::write_timestamp();
+            let mut mutations = Vec::new();
+            for p in plans {
+                let (m, _) = p.mutations(&mut |k| self.read_live(&mut cache, &table, k, now), Some(timestamp))?;
+                mutations.extend(m);
+            }
+            durable = self.write(mutations)?.durable;
+        }
+        Ok(Outcome { result: QueryResult::Rows(rows), durable, warnings: Vec::new() })
+    }
+
+    /// The live view of a partition (cached for the rest of the request: every statement of a batch
+    /// sees the data as it was before the batch).
+    fn read_live(
+        &self,
+        cache: &mut HashMap<(uuid::Uuid, Bytes), Option<Partition>>,
+        table: &crate::schema::Table,
+        key: &Bytes,
+        now: i32,
+    ) -> Result<Option<Partition>, Error> {
+        if let Some(p) = cache.get(&(table.id, key.clone())) {
+            return Ok(p.clone());
+        }
+        let p = self
+            .storage
+            .read_partition(table.id, key)
+            .map_err(|e| Error::Server(format!("storage error: {e}")))?
+            .map(|p| storage_model::purge::live_view(p, now))
+            .filter(|p| !storage_model::purge::is_live_empty(p));
+        cache.insert((table.id, key.clone()), p.clone());
+        Ok(p)
+    }
+
+    /// Locks the stripes of these partitions, in stripe order (so two requests never wait on each
+    /// other in a cycle). Held across a read and the write that depends on it, never across an await.
+    fn lock_partitions(&self, keys: &[(uuid::Uuid, &Bytes)]) -> Vec<parking_lot::MutexGuard<'_, ()>> {
+        use std::hash::{Hash, Hasher};
+        let mut stripes: Vec<usize> = keys
+            .iter()
+            .map(|(t, k)| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                t.hash(&mut h);
+                k.hash(&mut h);
+                (h.finish() % self.partition_locks.len() as u64) as usize
+            })
+            .collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        stripes.into_iter().map(|i| self.partition_locks[i].lock()).collect()
     }
 
     fn write(&self, mutations: Vec<Mutation>) -> Result<Outcome, Error> {
@@ -322,11 +623,19 @@ impl QueryProcessor {
                 let table = ctx.table(&s.table, keyspace)?;
                 rows(select::execute(&ctx, s, &table, values, options)?)
             }
-            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Batch(_) => {
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
                 let ctx =
                     Ctx { storage: &self.storage, schema: &schema, node: &self.node, client: state, now_seconds: now };
-                let mutations = self.mutations(&ctx, statement, values, options.timestamp, keyspace)?;
-                self.write(mutations)
+                let item = WriteItem { statement, values, keyspace };
+                self.execute_writes(&ctx, std::slice::from_ref(&item), None, options.timestamp)
+            }
+            Statement::Batch(b) => {
+                let ctx =
+                    Ctx { storage: &self.storage, schema: &schema, node: &self.node, client: state, now_seconds: now };
+                let items: Vec<WriteItem<'_>> =
+                    b.statements.iter().map(|statement| WriteItem { statement, values, keyspace }).collect();
+                let batch = BatchInfo { kind: b.kind, using: &b.using, values: Some(values) };
+                self.execute_writes(&ctx, &items, Some(batch), options.timestamp)
             }
             Statement::Use(name) => {
                 schema.keyspace(name)?;
@@ -383,9 +692,9 @@ impl QueryProcessor {
             Statement::CreateTable(s) => ddl::create_table(&schema, s, &ks_of(&s.name)?)?,
             Statement::AlterTable(s) => ddl::alter_table(&schema, s, &ks_of(&s.name)?)?,
             Statement::DropTable(s) => ddl::drop_table(&schema, s, &ks_of(&s.name)?)?,
-            Statement::CreateType(_) | Statement::AlterType(_) | Statement::DropType(_) => {
-                return Err(Error::invalid("User-defined types are not supported yet"))
-            }
+            Statement::CreateType(s) => ddl::create_type(&schema, s, &ks_of(&s.name)?)?,
+            Statement::AlterType(s) => ddl::alter_type(&schema, s, &ks_of(&s.name)?)?,
+            Statement::DropType(s) => ddl::drop_type(&schema, s, &ks_of(&s.name)?)?,
             Statement::CreateIndex(_) | Statement::DropIndex(_) => {
                 return Err(Error::invalid("Secondary indexes are not supported yet"))
             }

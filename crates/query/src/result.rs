@@ -20,6 +20,9 @@ pub struct ResultMetadata {
     pub paging_state: Option<Bytes>,
     /// Leave the column specs out (flag No_metadata); the column count is still sent.
     pub no_metadata: bool,
+    /// v5 EXECUTE: the statement's result metadata changed since the client prepared it; this is
+    /// its new result metadata id, sent with the full metadata (flag Metadata_changed).
+    pub new_metadata_id: Option<Bytes>,
 }
 
 /// A page of rows. Each row has one cell per column; `None` is null.

@@ -19,8 +19,12 @@ pub struct CqlRow {
     pub clustering: Bytes,
     /// One value per table column, in table column order; `None` is null.
     pub values: Vec<Option<Bytes>>,
-    /// Write time (µs) and TTL (s, 0 when none) of each simple non-key cell, for writetime()/ttl().
+    /// Write time (µs) and expiration time (s since the epoch, 0 when the cell does not expire) of each
+    /// simple non-key cell, for writetime()/ttl().
     pub cell_meta: Vec<Option<(i64, i32)>>,
+    /// For each multi-cell (non-frozen collection or UDT) column, the write time and expiration time of
+    /// each of its live cells, in cell order (empty for other columns), for writetime()/ttl() on them.
+    pub element_meta: Vec<Vec<(i64, i32)>>,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> Error {
@@ -45,7 +49,9 @@ pub fn clustering_key(table: &Table, components: &[&[u8]]) -> Result<Bytes, Erro
     Ok(Bytes::from(out))
 }
 
-/// Cells of one multi-cell column assembled into the collection's serialized value.
+/// Cells of one multi-cell column assembled into the collection's serialized value. List cells come
+/// in path order, which is list order; set elements and map keys are ordered by their type's
+/// comparator, as Cassandra returns them (the storage engine orders paths as bytes).
 fn assemble(typ: &CqlType, cells: &[&ColumnCell]) -> Option<Bytes> {
     if cells.is_empty() {
         return None;
@@ -55,11 +61,20 @@ fn assemble(typ: &CqlType, cells: &[&ColumnCell]) -> Option<Bytes> {
             let parts: Vec<Bytes> = cells.iter().filter_map(|c| c.cell.value.clone()).collect();
             Some(serialize_collection(&parts))
         }
-        CqlType::Set { .. } => {
-            let parts: Vec<Bytes> = cells.iter().filter_map(|c| c.path.clone()).collect();
+        CqlType::Set { element, .. } => {
+            let mut parts: Vec<Bytes> = cells.iter().filter_map(|c| c.path.clone()).collect();
+            parts.sort_by(|a, b| cql_types::CqlValue::compare(element, a, b));
             Some(serialize_collection(&parts))
         }
-        CqlType::Map { .. } => {
+        CqlType::Map { key, .. } => {
+            let mut cells: Vec<&&ColumnCell> = cells.iter().collect();
+            cells.sort_by(|a, b| {
+                cql_types::CqlValue::compare(
+                    key,
+                    a.path.as_deref().unwrap_or_default(),
+                    b.path.as_deref().unwrap_or_default(),
+                )
+            });
             let mut out = Vec::new();
             out.extend_from_slice(&(cells.len() as i32).to_be_bytes());
             for c in cells {
@@ -97,6 +112,7 @@ fn fill_cells(
     kind: ColumnKind,
     values: &mut [Option<Bytes>],
     meta: &mut [Option<(i64, i32)>],
+    element_meta: &mut [Vec<(i64, i32)>],
 ) {
     let first = table.partition_key_count + table.clustering_count;
     for (i, col) in table.columns.iter().enumerate().skip(first) {
@@ -112,9 +128,14 @@ fn fill_cells(
             .collect();
         if col.typ.is_multi_cell() {
             values[i] = assemble(&col.typ, &cells);
+            element_meta[i] = cells
+                .iter()
+                .map(|c| (c.cell.timestamp, if c.cell.ttl > 0 { c.cell.local_deletion_time } else { 0 }))
+                .collect();
         } else if let Some(c) = cells.first() {
             values[i] = c.cell.value.clone();
-            meta[i] = Some((c.cell.timestamp, c.cell.ttl));
+            let expires = if c.cell.ttl > 0 { c.cell.local_deletion_time } else { 0 };
+            meta[i] = Some((c.cell.timestamp, expires));
         }
     }
 }
@@ -131,11 +152,12 @@ pub fn rows_of_partition(table: &Table, partition: &Partition) -> Result<Vec<Cql
     };
     let mut base = vec![None; n];
     let mut base_meta = vec![None; n];
+    let mut base_elements = vec![Vec::new(); n];
     for (i, v) in pk.into_iter().enumerate() {
         base[i] = Some(Bytes::from(v));
     }
     let has_static = if let Some(s) = &partition.static_row {
-        fill_cells(table, s, ColumnKind::Static, &mut base, &mut base_meta);
+        fill_cells(table, s, ColumnKind::Static, &mut base, &mut base_meta, &mut base_elements);
         table.columns.iter().zip(&base).any(|(c, v)| c.kind == ColumnKind::Static && v.is_some())
     } else {
         false
@@ -145,18 +167,20 @@ pub fn rows_of_partition(table: &Table, partition: &Partition) -> Result<Vec<Cql
     for row in &partition.rows {
         let mut values = base.clone();
         let mut meta = base_meta.clone();
+        let mut elements = base_elements.clone();
         if table.clustering_count > 0 {
             let ck = key::decode_clustering(&types, &row.clustering).map_err(corrupt)?;
             for (j, v) in ck.into_iter().enumerate() {
                 values[table.partition_key_count + j] = Some(Bytes::from(v));
             }
         }
-        fill_cells(table, row, ColumnKind::Regular, &mut values, &mut meta);
+        fill_cells(table, row, ColumnKind::Regular, &mut values, &mut meta, &mut elements);
         out.push(CqlRow {
             partition_key: partition.key.clone(),
             clustering: row.clustering.clone(),
             values,
             cell_meta: meta,
+            element_meta: elements,
         });
     }
     if out.is_empty() && has_static {
@@ -165,6 +189,7 @@ pub fn rows_of_partition(table: &Table, partition: &Partition) -> Result<Vec<Cql
             clustering: Bytes::new(),
             values: base,
             cell_meta: base_meta,
+            element_meta: base_elements,
         });
     }
     Ok(out)
@@ -180,5 +205,5 @@ pub fn virtual_row(table: &Table, values: Vec<Option<Bytes>>) -> Result<CqlRow, 
         .collect();
     let clustering = clustering_key(table, &ck)?;
     let n = values.len();
-    Ok(CqlRow { partition_key, clustering, values, cell_meta: vec![None; n] })
+    Ok(CqlRow { partition_key, clustering, values, cell_meta: vec![None; n], element_meta: vec![Vec::new(); n] })
 }

@@ -194,16 +194,30 @@ pub fn rows(
                 }
             }
         }
+        VirtualTable::SchemaTypes => {
+            for ks in schema.keyspaces.values().filter(|k| !k.is_virtual) {
+                for u in ks.types.values() {
+                    let names: Vec<String> = u.fields.iter().map(|(n, _)| n.clone()).collect();
+                    let types: Vec<String> = u.fields.iter().map(|(_, t)| t.to_string()).collect();
+                    out.push(
+                        RowBuilder::new(table)
+                            .set("keyspace_name", text(&ks.name))
+                            .set("type_name", text(&u.name))
+                            .set("field_names", text_list(&names))
+                            .set("field_types", text_list(&types))
+                            .build()?,
+                    );
+                }
+            }
+        }
         VirtualTable::SchemaDroppedColumns
         | VirtualTable::SchemaTriggers
         | VirtualTable::SchemaViews
-        | VirtualTable::SchemaTypes
         | VirtualTable::SchemaFunctions
         | VirtualTable::SchemaAggregates
         | VirtualTable::SchemaIndexes
         | VirtualTable::SchemaColumnMasks => {}
     }
     out.sort_by(|a, b| (&a.partition_key, &a.clustering).cmp(&(&b.partition_key, &b.clustering)));
-    let _ = text_list;
     Ok(out)
 }

@@ -26,6 +26,7 @@ fn config(dir: &std::path::Path) -> NodeConfig {
             commitlog_segment_size_bytes: 1 << 20,
             memtable_flush_threshold_bytes: 1 << 20,
             compaction_threshold: 4,
+            ..storage::StorageConfig::new(dir)
         },
     }
 }

@@ -83,6 +83,29 @@ pub struct Cli {
     /// Compact a table once it has more than this many SSTables [default: 4]
     #[arg(long, value_name = "N")]
     pub compaction_threshold: Option<usize>,
+
+    /// Close connections that have not completed STARTUP (and TLS) within this long, e.g. 10s
+    /// [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub native_transport_startup_timeout: Option<Duration>,
+
+    /// client_encryption_options.enabled: require TLS on the CQL port [default: false]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub client_encryption_enabled: Option<bool>,
+
+    /// client_encryption_options.optional: accept TLS and plain connections on the CQL port
+    /// [default: false]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub client_encryption_optional: Option<bool>,
+
+    /// client_encryption_options.certificate (or keystore): PEM file with the certificate chain,
+    /// and the private key too unless --client-encryption-private-key is given
+    #[arg(long, value_name = "PATH", alias = "client-encryption-keystore")]
+    pub client_encryption_certificate: Option<PathBuf>,
+
+    /// client_encryption_options.private_key: PEM file with the private key (unencrypted)
+    #[arg(long, value_name = "PATH")]
+    pub client_encryption_private_key: Option<PathBuf>,
 }
 
 /// cassandra.yaml `commitlog_sync`.
@@ -125,8 +148,49 @@ struct YamlConfig {
     #[serde(default, deserialize_with = "string_or_number")]
     memtable_flush_threshold: Option<String>,
     compaction_threshold: Option<usize>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    native_transport_startup_timeout: Option<String>,
+    client_encryption_options: Option<ClientEncryptionYaml>,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// cassandra.yaml's `client_encryption_options`, with PEM files instead of a JKS keystore.
+#[derive(Debug, Default, Deserialize)]
+struct ClientEncryptionYaml {
+    enabled: Option<bool>,
+    optional: Option<bool>,
+    /// Cassandra's name: with Sibyl, a PEM file (certificate chain, and possibly the key).
+    keystore: Option<PathBuf>,
+    /// Sibyl's name for the same PEM certificate chain file.
+    certificate: Option<PathBuf>,
+    private_key: Option<PathBuf>,
+    /// Ignored: keys must be unencrypted PEM.
+    #[allow(dead_code)]
+    keystore_password: Option<serde_yaml::Value>,
+    require_client_auth: Option<bool>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// TLS on the native protocol port (`client_encryption_options`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientEncryption {
+    /// TLS is required (unless `optional`).
+    pub enabled: bool,
+    /// TLS and plain connections are both accepted; implies TLS is set up, as in Cassandra.
+    pub optional: bool,
+    /// PEM certificate chain (server certificate first).
+    pub certificate: Option<PathBuf>,
+    /// PEM private key; `None` means it is in the certificate file.
+    pub private_key: Option<PathBuf>,
+}
+
+impl ClientEncryption {
+    /// Whether connections can use TLS at all.
+    pub fn is_on(&self) -> bool {
+        self.enabled || self.optional
+    }
 }
 
 /// The effective configuration.
@@ -146,6 +210,8 @@ pub struct Config {
     pub commitlog_segment_size_bytes: u64,
     pub memtable_flush_threshold_bytes: u64,
     pub compaction_threshold: usize,
+    pub native_transport_startup_timeout: Duration,
+    pub client_encryption: ClientEncryption,
     /// Problems worth telling the operator that do not stop the server (unknown keys…), to be
     /// logged once logging is up.
     pub warnings: Vec<String>,
@@ -166,6 +232,8 @@ impl Default for Config {
             commitlog_segment_size_bytes: 32 * MIB,
             memtable_flush_threshold_bytes: 64 * MIB,
             compaction_threshold: 4,
+            native_transport_startup_timeout: Duration::from_secs(10),
+            client_encryption: ClientEncryption::default(),
             warnings: Vec::new(),
         }
     }
@@ -355,6 +423,22 @@ impl Config {
             return Err(invalid("compaction_threshold", format!("{compaction_threshold} is less than 2")));
         }
 
+        let native_transport_startup_timeout = match cli.native_transport_startup_timeout {
+            Some(d) => d,
+            None => match yaml.native_transport_startup_timeout {
+                Some(text) => {
+                    parse_duration(&text).map_err(|message| invalid("native_transport_startup_timeout", message))?
+                }
+                None => defaults.native_transport_startup_timeout,
+            },
+        };
+        if native_transport_startup_timeout.is_zero() {
+            return Err(invalid("native_transport_startup_timeout", "must be greater than 0".into()));
+        }
+
+        let client_encryption =
+            client_encryption(yaml.client_encryption_options.unwrap_or_default(), cli, &mut warnings)?;
+
         Ok(Config {
             source: None,
             cluster_name,
@@ -368,6 +452,8 @@ impl Config {
             commitlog_segment_size_bytes,
             memtable_flush_threshold_bytes,
             compaction_threshold,
+            native_transport_startup_timeout,
+            client_encryption,
             warnings,
         })
     }
@@ -401,8 +487,27 @@ impl Config {
                 commitlog_segment_size_bytes: self.commitlog_segment_size_bytes,
                 memtable_flush_threshold_bytes: self.memtable_flush_threshold_bytes,
                 compaction_threshold: self.compaction_threshold,
+                ..storage::StorageConfig::new(self.data_dir())
             },
         }
+    }
+
+    /// The native protocol server's settings; loads the TLS certificate and key if encryption is on.
+    pub fn server_config(&self) -> Result<protocol_server::ServerConfig, String> {
+        let tls = if self.client_encryption.is_on() {
+            let certificate = self.client_encryption.certificate.as_deref().ok_or("no certificate")?;
+            let key = self.client_encryption.private_key.as_deref().unwrap_or(certificate);
+            let tls = protocol_server::TlsConfig::from_pem_files(certificate, key, self.client_encryption.optional)
+                .map_err(|e| format!("invalid client_encryption_options: {e}"))?;
+            Some(tls)
+        } else {
+            None
+        };
+        Ok(protocol_server::ServerConfig {
+            startup_timeout: self.native_transport_startup_timeout,
+            tls,
+            ..Default::default()
+        })
     }
 
     /// One line for the startup log.
@@ -427,6 +532,36 @@ impl Config {
 
 fn invalid(key: &'static str, message: String) -> ConfigError {
     ConfigError::Invalid { key, message }
+}
+
+/// `client_encryption_options` with the flags applied.
+fn client_encryption(
+    yaml: ClientEncryptionYaml,
+    cli: &Cli,
+    warnings: &mut Vec<String>,
+) -> Result<ClientEncryption, ConfigError> {
+    const KEY: &str = "client_encryption_options";
+    if !yaml.unknown.is_empty() {
+        let keys: Vec<&str> = yaml.unknown.keys().map(String::as_str).collect();
+        warnings.push(format!("ignoring {KEY} keys Sibyl does not use: {}", keys.join(", ")));
+    }
+    if yaml.require_client_auth == Some(true) {
+        return Err(invalid(KEY, "require_client_auth: true (client certificates) is not supported".into()));
+    }
+    let file_certificate = match (yaml.keystore, yaml.certificate) {
+        (Some(_), Some(_)) => return Err(invalid(KEY, "set keystore or certificate, not both".into())),
+        (k, c) => k.or(c),
+    };
+    let encryption = ClientEncryption {
+        enabled: cli.client_encryption_enabled.or(yaml.enabled).unwrap_or(false),
+        optional: cli.client_encryption_optional.or(yaml.optional).unwrap_or(false),
+        certificate: cli.client_encryption_certificate.clone().or(file_certificate),
+        private_key: cli.client_encryption_private_key.clone().or(yaml.private_key),
+    };
+    if encryption.is_on() && encryption.certificate.is_none() {
+        return Err(invalid(KEY, "TLS is enabled but no certificate (or keystore) PEM file is set".into()));
+    }
+    Ok(encryption)
 }
 
 enum Either<N, L> {
@@ -863,6 +998,71 @@ compaction_threshold: 8
         let missing = dir.path().join("missing.yaml");
         let err = Config::load(&cli(&["--config", missing.to_str().unwrap()])).unwrap_err();
         assert!(matches!(err, ConfigError::Read { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn client_encryption_options_from_yaml_and_flags() {
+        let c = yaml(
+            "native_transport_startup_timeout: 3s\nclient_encryption_options:\n  enabled: true\n  optional: true\n  \
+             keystore: /etc/sibyl/node.pem\n  keystore_password: cassandra\n  truststore: /x\n",
+        );
+        assert_eq!(c.native_transport_startup_timeout, Duration::from_secs(3));
+        assert_eq!(
+            c.client_encryption,
+            ClientEncryption {
+                enabled: true,
+                optional: true,
+                certificate: Some(PathBuf::from("/etc/sibyl/node.pem")),
+                private_key: None
+            }
+        );
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("truststore"), "{:?}", c.warnings);
+
+        let c = Config::from_yaml_str(
+            "client_encryption_options:\n  certificate: /a.pem\n  private_key: /a.key\n",
+            &cli(&["--client-encryption-optional", "--native-transport-startup-timeout", "250ms"]),
+        )
+        .unwrap();
+        assert!(c.client_encryption.optional && !c.client_encryption.enabled && c.client_encryption.is_on());
+        assert_eq!(c.client_encryption.private_key, Some(PathBuf::from("/a.key")));
+        assert_eq!(c.native_transport_startup_timeout, Duration::from_millis(250));
+
+        let c = Config::from_yaml_str(
+            "",
+            &cli(&["--client-encryption-enabled=true", "--client-encryption-keystore", "/k.pem"]),
+        )
+        .unwrap();
+        assert!(c.client_encryption.enabled);
+        assert_eq!(c.client_encryption.certificate, Some(PathBuf::from("/k.pem")));
+        assert!(!Config::default().client_encryption.is_on());
+    }
+
+    #[test]
+    fn client_encryption_options_that_cannot_work_are_errors() {
+        for text in [
+            "client_encryption_options:\n  enabled: true\n",
+            "client_encryption_options:\n  enabled: true\n  keystore: /a\n  certificate: /b\n",
+            "client_encryption_options:\n  enabled: true\n  keystore: /a\n  require_client_auth: true\n",
+            "native_transport_startup_timeout: 0s\n",
+        ] {
+            assert!(Config::from_yaml_str(text, &Cli::default()).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn server_config_loads_the_pem_files() {
+        let c = Config::default();
+        let s = c.server_config().unwrap();
+        assert!(s.tls.is_none());
+        assert_eq!(s.startup_timeout, Duration::from_secs(10));
+        let missing = Config::from_yaml_str(
+            "client_encryption_options:\n  enabled: true\n  keystore: /nonexistent/sibyl.pem\n",
+            &Cli::default(),
+        )
+        .unwrap();
+        let e = missing.server_config().unwrap_err();
+        assert!(e.contains("/nonexistent/sibyl.pem"), "{e}");
     }
 
     #[test]

@@ -64,6 +64,12 @@ fn run(cli: &Cli) -> Result<()> {
         warn!("{warning}");
     }
     info!("{}", config.summary());
+    // Loads the TLS certificate and key now, so a bad file stops the server before it binds.
+    let server_config = config.server_config().map_err(anyhow::Error::msg)?;
+    if let Some(tls) = &server_config.tls {
+        let mode = if tls.optional { "optional (TLS and plain connections)" } else { "required" };
+        info!("Client encryption (TLS) {mode}");
+    }
 
     for dir in [config.data_dir(), config.commitlog_directory.as_path()] {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))?;
@@ -91,7 +97,7 @@ fn run(cli: &Cli) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
 
-    let served = runtime.block_on(serve(std_listener, bound, Arc::clone(&processor)));
+    let served = runtime.block_on(serve(std_listener, bound, Arc::clone(&processor), server_config));
     if let Err(e) = &served {
         error!("CQL server failed: {e:#}");
     }
@@ -112,6 +118,7 @@ async fn serve(
     std_listener: std::net::TcpListener,
     bound: SocketAddr,
     processor: Arc<query::QueryProcessor>,
+    server_config: protocol_server::ServerConfig,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::from_std(std_listener).context("cannot register the listening socket")?;
 
@@ -124,7 +131,6 @@ async fn serve(
 
     info!("Sibyl {VERSION} listening for CQL clients on {bound}");
 
-    let server_config = protocol_server::ServerConfig::default();
     let drain_limit = server_config.shutdown_grace + DRAIN_BACKSTOP;
     let server = protocol_server::run(listener, processor, server_config, shutdown);
     tokio::pin!(server);

@@ -1,7 +1,7 @@
 //! Schema objects written back as CQL, the way Cassandra 5.0's `DESCRIBE` writes them.
 
 use super::params::{cql_map, quote};
-use super::{quote_identifier, ColumnKind, Keyspace, Table};
+use super::{quote_identifier, ColumnKind, Keyspace, Table, UserType};
 
 /// Cassandra's reserved keywords (`ReservedKeywords.java`): names that must be quoted.
 const RESERVED: &[&str] = &[
@@ -88,6 +88,12 @@ pub fn create_keyspace(ks: &Keyspace) -> String {
         cql_map(&replication),
         ks.durable_writes
     )
+}
+
+/// `CREATE TYPE …;` as DESCRIBE prints it (UserType.toCqlString).
+pub fn create_type(u: &UserType) -> String {
+    let fields: Vec<String> = u.fields.iter().map(|(n, t)| format!("    {} {t}", quote_identifier(n))).collect();
+    format!("CREATE TYPE {}.{} (\n{}\n);", quote_identifier(&u.keyspace), quote_identifier(&u.name), fields.join(",\n"))
 }
 
 /// `CREATE TABLE …;` as DESCRIBE prints it (TableMetadata.toCqlString).

@@ -165,10 +165,139 @@ impl Table {
     pub fn is_counter(&self) -> bool {
         self.columns.iter().any(|c| c.typ.is_counter())
     }
+    /// Indexes of the columns in the order `SELECT *` returns them (Cassandra's
+    /// `allColumnsInSelectOrder`): partition key, clustering, then the static and then the regular
+    /// columns each by name (where `columns` keeps Cassandra's create order, simple before multi-cell).
+    pub fn select_order(&self) -> Vec<usize> {
+        let first = self.partition_key_count + self.clustering_count;
+        let mut out: Vec<usize> = (0..first).collect();
+        for kind in [ColumnKind::Static, ColumnKind::Regular] {
+            let mut cols: Vec<usize> = (first..self.columns.len()).filter(|&i| self.columns[i].kind == kind).collect();
+            cols.sort_by(|&a, &b| self.columns[a].name.as_bytes().cmp(self.columns[b].name.as_bytes()));
+            out.extend(cols);
+        }
+        out
+    }
+
     /// `(type, reversed)` of each clustering column, as the key codec wants them.
     pub fn clustering_types(&self) -> Vec<(CqlType, bool)> {
         self.clustering().iter().map(|c| (c.typ.clone(), c.reversed)).collect()
     }
+}
+
+/// A user-defined type of a keyspace (`CREATE TYPE`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserType {
+    pub keyspace: String,
+    pub name: String,
+    /// Fields in declaration order; field types are resolved (nested UDTs carry their fields) and kept
+    /// as declared (a `set<text>` field stays non-frozen, as Cassandra keeps it).
+    pub fields: Vec<(String, CqlType)>,
+}
+
+impl UserType {
+    /// The type of a column declared with this UDT, frozen or not.
+    pub fn as_type(&self, frozen: bool) -> CqlType {
+        let t = CqlType::Udt {
+            keyspace: self.keyspace.clone(),
+            name: self.name.clone(),
+            fields: self.fields.clone(),
+            frozen: false,
+        };
+        if frozen {
+            t.frozen_deep()
+        } else {
+            t
+        }
+    }
+
+    /// The position of a field.
+    pub fn field_position(&self, field: &str) -> Option<usize> {
+        self.fields.iter().position(|(f, _)| f == field)
+    }
+}
+
+/// True when `t` mentions the user type `ks.name` anywhere inside it.
+pub fn references_udt(t: &CqlType, ks: &str, name: &str) -> bool {
+    match t {
+        CqlType::Udt { keyspace, name: n, fields, .. } => {
+            (keyspace == ks && n == name) || fields.iter().any(|(_, f)| references_udt(f, ks, name))
+        }
+        CqlType::List { element, .. } | CqlType::Set { element, .. } | CqlType::Vector { element, .. } => {
+            references_udt(element, ks, name)
+        }
+        CqlType::Map { key, value, .. } => references_udt(key, ks, name) || references_udt(value, ks, name),
+        CqlType::Tuple(items) => items.iter().any(|i| references_udt(i, ks, name)),
+        CqlType::Native(_) | CqlType::Custom(_) => false,
+    }
+}
+
+/// `t` with every occurrence of the user type `new.keyspace.new.name` replaced by the new definition
+/// (keeping each occurrence's frozenness; inside a frozen type the fields are frozen too).
+pub fn replace_udt(t: &CqlType, new: &UserType) -> CqlType {
+    match t {
+        CqlType::Udt { keyspace, name, fields, frozen } => {
+            if *keyspace == new.keyspace && *name == new.name {
+                new.as_type(*frozen)
+            } else {
+                let fields = fields
+                    .iter()
+                    .map(|(n, f)| {
+                        let f = replace_udt(f, new);
+                        (n.clone(), if *frozen { f.frozen_deep() } else { f })
+                    })
+                    .collect();
+                CqlType::Udt { keyspace: keyspace.clone(), name: name.clone(), fields, frozen: *frozen }
+            }
+        }
+        CqlType::List { element, frozen } => {
+            let e = replace_udt(element, new);
+            CqlType::List { element: Box::new(if *frozen { e.frozen_deep() } else { e }), frozen: *frozen }
+        }
+        CqlType::Set { element, frozen } => {
+            let e = replace_udt(element, new);
+            CqlType::Set { element: Box::new(if *frozen { e.frozen_deep() } else { e }), frozen: *frozen }
+        }
+        CqlType::Map { key, value, frozen } => {
+            let (k, v) = (replace_udt(key, new), replace_udt(value, new));
+            let (k, v) = if *frozen { (k.frozen_deep(), v.frozen_deep()) } else { (k, v) };
+            CqlType::Map { key: Box::new(k), value: Box::new(v), frozen: *frozen }
+        }
+        CqlType::Tuple(items) => CqlType::Tuple(items.iter().map(|i| replace_udt(i, new).frozen_deep()).collect()),
+        CqlType::Vector { element, dimension } => {
+            CqlType::Vector { element: Box::new(replace_udt(element, new)), dimension: *dimension }
+        }
+        other => other.clone(),
+    }
+}
+
+/// `t` (as parsed from its text form, UDTs as name-only placeholders) with every UDT replaced by its
+/// definition from `types`; `Err` names the first unknown type.
+pub fn resolve_udts(t: &CqlType, types: &BTreeMap<String, Arc<UserType>>) -> Result<CqlType, String> {
+    Ok(match t {
+        CqlType::Udt { name, frozen, .. } => match types.get(name) {
+            Some(u) => u.as_type(*frozen),
+            None => return Err(name.clone()),
+        },
+        CqlType::List { element, frozen } => {
+            CqlType::List { element: Box::new(resolve_udts(element, types)?), frozen: *frozen }
+        }
+        CqlType::Set { element, frozen } => {
+            CqlType::Set { element: Box::new(resolve_udts(element, types)?), frozen: *frozen }
+        }
+        CqlType::Map { key, value, frozen } => CqlType::Map {
+            key: Box::new(resolve_udts(key, types)?),
+            value: Box::new(resolve_udts(value, types)?),
+            frozen: *frozen,
+        },
+        CqlType::Tuple(items) => {
+            CqlType::Tuple(items.iter().map(|i| resolve_udts(i, types)).collect::<Result<_, _>>()?)
+        }
+        CqlType::Vector { element, dimension } => {
+            CqlType::Vector { element: Box::new(resolve_udts(element, types)?), dimension: *dimension }
+        }
+        other => other.clone(),
+    })
 }
 
 /// A keyspace's definition.
@@ -179,11 +308,48 @@ pub struct Keyspace {
     pub replication: BTreeMap<String, String>,
     pub durable_writes: bool,
     pub tables: BTreeMap<String, Arc<Table>>,
+    /// User-defined types by name.
+    pub types: BTreeMap<String, Arc<UserType>>,
     /// System keyspaces are neither altered nor dropped by users.
     pub is_system: bool,
     /// Virtual keyspaces (`system_views`, `system_virtual_schema`) are listed in
     /// `system_virtual_schema`, not in `system_schema`.
     pub is_virtual: bool,
+}
+
+impl Keyspace {
+    /// The user types in the order DESCRIBE prints them (Cassandra's `Types.sortedStream`): by name,
+    /// each preceded by the types it uses.
+    pub fn types_in_dependency_order(&self) -> Vec<&Arc<UserType>> {
+        fn visit<'a>(ks: &'a Keyspace, t: &CqlType, out: &mut Vec<&'a Arc<UserType>>) {
+            match t {
+                CqlType::Udt { name, fields, .. } => {
+                    for (_, f) in fields {
+                        visit(ks, f, out);
+                    }
+                    if let Some(u) = ks.types.get(name) {
+                        if !out.iter().any(|o| o.name == u.name) {
+                            out.push(u);
+                        }
+                    }
+                }
+                CqlType::List { element, .. } | CqlType::Set { element, .. } | CqlType::Vector { element, .. } => {
+                    visit(ks, element, out)
+                }
+                CqlType::Map { key, value, .. } => {
+                    visit(ks, key, out);
+                    visit(ks, value, out);
+                }
+                CqlType::Tuple(items) => items.iter().for_each(|i| visit(ks, i, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for u in self.types.values() {
+            visit(self, &u.as_type(false), &mut out);
+        }
+        out
+    }
 }
 
 /// An immutable snapshot of the whole schema.
@@ -224,6 +390,13 @@ impl Schema {
             for (k, v) in &ks.replication {
                 h.update(k.as_bytes());
                 h.update(v.as_bytes());
+            }
+            for u in ks.types.values() {
+                h.update(u.name.as_bytes());
+                for (f, t) in &u.fields {
+                    h.update(f.as_bytes());
+                    h.update(t.to_string().as_bytes());
+                }
             }
             for t in ks.tables.values() {
                 h.update(t.name.as_bytes());

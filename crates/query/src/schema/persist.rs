@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Keyspace, Schema, Table, TableParams};
+use super::{resolve_udts, Keyspace, Schema, Table, TableParams, UserType};
 use crate::Error;
 
 const FILE: &str = "schema.json";
@@ -30,7 +30,17 @@ struct KeyspaceFile {
     name: String,
     replication: BTreeMap<String, String>,
     durable_writes: bool,
+    /// User types, each after the types it uses.
+    #[serde(default)]
+    types: Vec<TypeFile>,
     tables: Vec<TableFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TypeFile {
+    name: String,
+    field_names: Vec<String>,
+    field_types: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -67,6 +77,15 @@ pub fn save(schema: &Schema, dir: &Path) -> Result<(), Error> {
                 name: k.name.clone(),
                 replication: k.replication.clone(),
                 durable_writes: k.durable_writes,
+                types: k
+                    .types_in_dependency_order()
+                    .into_iter()
+                    .map(|u| TypeFile {
+                        name: u.name.clone(),
+                        field_names: u.fields.iter().map(|(n, _)| n.clone()).collect(),
+                        field_types: u.fields.iter().map(|(_, t)| t.to_string()).collect(),
+                    })
+                    .collect(),
                 tables: k
                     .tables
                     .values()
@@ -116,18 +135,27 @@ pub fn load(dir: &Path) -> Result<Vec<Keyspace>, Error> {
     };
     let file: SchemaFile = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Server(format!("corrupt schema file {}: {e}", path.display())))?;
+    let corrupt = |e: String| Error::Server(format!("corrupt schema file {}: {e}", path.display()));
     let mut out = Vec::new();
     for k in file.keyspaces {
+        let mut types: BTreeMap<String, Arc<UserType>> = BTreeMap::new();
+        for t in k.types {
+            let mut fields = Vec::new();
+            for (n, ty) in t.field_names.into_iter().zip(t.field_types) {
+                let parsed = ty.parse::<cql_types::CqlType>().map_err(|e| corrupt(e.to_string()))?;
+                let resolved = resolve_udts(&parsed, &types).map_err(|u| corrupt(format!("unknown type {u}")))?;
+                fields.push((n, resolved));
+            }
+            types.insert(t.name.clone(), Arc::new(UserType { keyspace: k.name.clone(), name: t.name, fields }));
+        }
         let mut tables = BTreeMap::new();
         for t in k.tables {
             let mut pk = Vec::new();
             let mut ck = Vec::new();
             let mut others = Vec::new();
             for c in t.columns {
-                let typ = c
-                    .typ
-                    .parse::<cql_types::CqlType>()
-                    .map_err(|e| Error::Server(format!("corrupt schema file {}: {e}", path.display())))?;
+                let parsed = c.typ.parse::<cql_types::CqlType>().map_err(|e| corrupt(e.to_string()))?;
+                let typ = resolve_udts(&parsed, &types).map_err(|u| corrupt(format!("unknown type {u}")))?;
                 match c.kind.as_str() {
                     "partition_key" => pk.push((c.position, c.name, typ)),
                     "clustering" => ck.push((c.position, c.name, typ, c.reversed)),
@@ -153,6 +181,7 @@ pub fn load(dir: &Path) -> Result<Vec<Keyspace>, Error> {
             replication: k.replication,
             durable_writes: k.durable_writes,
             tables,
+            types,
             is_system: false,
             is_virtual: false,
         });

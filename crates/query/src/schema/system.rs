@@ -61,6 +61,7 @@ fn keyspace(name: &str, class: &str, rf: Option<&str>, defs: &[Def<'_>], is_virt
         replication,
         durable_writes: true,
         tables: defs.iter().map(|d| (d.name.to_string(), Arc::new(build(name, d)))).collect(),
+        types: BTreeMap::new(),
         is_system: true,
         is_virtual,
     }

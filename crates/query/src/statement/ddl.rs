@@ -9,7 +9,9 @@ use cql_parser::ast::{self, PropertyValue, TypeExpr};
 use cql_types::CqlType;
 use uuid::Uuid;
 
-use crate::schema::{ColumnKind, Keyspace, Schema, Table, TableParams};
+use crate::schema::{
+    quote_identifier, references_udt, replace_udt, ColumnKind, Keyspace, Schema, Table, TableParams, UserType,
+};
 use crate::{Error, SchemaChange, SchemaChangeTarget, SchemaChangeType};
 
 /// What the storage engine must do for a schema change.
@@ -90,9 +92,9 @@ fn replication(
             }
         }
         "LocalStrategy" | "EverywhereStrategy" => {
-            return Err(Error::Config(format!(
-                "Unable to use given strategy class: LocalStrategy is reserved for internal use."
-            )))
+            return Err(Error::Config(
+                "Unable to use given strategy class: LocalStrategy is reserved for internal use.".into(),
+            ))
         }
         _ => return Err(Error::Config(format!("Unable to find replication strategy class '{class}'"))),
     }
@@ -126,6 +128,7 @@ pub fn create_keyspace(schema: &Schema, stmt: &ast::CreateKeyspace) -> Result<Op
             replication,
             durable_writes: durable.unwrap_or(true),
             tables: BTreeMap::new(),
+            types: BTreeMap::new(),
             is_system: false,
             is_virtual: false,
         }),
@@ -167,7 +170,7 @@ pub fn drop_keyspace(schema: &Schema, stmt: &ast::DropKeyspace) -> Result<Option
         if stmt.if_exists {
             return Ok(None);
         }
-        return Err(Error::Config(format!("Cannot drop non existing keyspace '{}'.", stmt.name)));
+        return Err(Error::invalid(format!("Keyspace '{}' doesn't exist", stmt.name)));
     };
     if ks.is_system {
         return Err(Error::Unauthorized(format!("{} keyspace is not user-modifiable.", ks.name)));
@@ -182,53 +185,360 @@ pub fn drop_keyspace(schema: &Schema, stmt: &ast::DropKeyspace) -> Result<Option
     }))
 }
 
-/// A written type resolved to a CQL type (user-defined types come with issue #3's UDT support).
-pub fn resolve_type(t: &TypeExpr, keyspace: &str) -> Result<CqlType, Error> {
+/// A written type resolved against the user types of `keyspace`, with the errors Cassandra's
+/// `CQL3Type.Raw.prepare` gives. A bare UDT name is a non-frozen (multi-cell) UDT, as in Cassandra 5.0.
+pub fn resolve_type_in(
+    t: &TypeExpr,
+    keyspace: &str,
+    types: &BTreeMap<String, Arc<UserType>>,
+) -> Result<CqlType, Error> {
+    resolve(t, keyspace, types, false)
+}
+
+/// The type as written, as Cassandra's raw types print themselves in error messages.
+pub fn raw_type_text(t: &TypeExpr) -> String {
+    raw_text(t, false)
+}
+
+fn raw_text(t: &TypeExpr, frozen: bool) -> String {
+    let wrap = |s: String| if frozen { format!("frozen<{s}>") } else { s };
+    match t {
+        TypeExpr::Native(n) => n.name().to_string(),
+        TypeExpr::List(e) => wrap(format!("list<{}>", raw_text(e, frozen))),
+        TypeExpr::Set(e) => wrap(format!("set<{}>", raw_text(e, frozen))),
+        TypeExpr::Map(k, v) => wrap(format!("map<{}, {}>", raw_text(k, frozen), raw_text(v, frozen))),
+        TypeExpr::Tuple(items) => {
+            wrap(format!("tuple<{}>", items.iter().map(|i| raw_text(i, true)).collect::<Vec<_>>().join(", ")))
+        }
+        TypeExpr::Frozen(inner) => raw_text(inner, true),
+        TypeExpr::Vector(e, n) => format!("vector<{}, {n}>", raw_text(e, frozen)),
+        TypeExpr::UserDefined(name) => wrap(match &name.keyspace {
+            Some(k) => format!("{k}.{}", name.name),
+            None => name.name.clone(),
+        }),
+        TypeExpr::Custom(c) => format!("'{c}'"),
+    }
+}
+
+/// Whether a written type is frozen as written (`frozen<…>`, a tuple, or anything inside a frozen type).
+fn written_frozen(t: &TypeExpr) -> bool {
+    matches!(t, TypeExpr::Frozen(_) | TypeExpr::Tuple(_))
+}
+
+fn is_counter_expr(t: &TypeExpr) -> bool {
+    matches!(t, TypeExpr::Native(cql_types::NativeType::Counter))
+}
+
+fn is_duration_expr(t: &TypeExpr) -> bool {
+    matches!(t, TypeExpr::Native(cql_types::NativeType::Duration))
+}
+
+fn resolve(
+    t: &TypeExpr,
+    keyspace: &str,
+    types: &BTreeMap<String, Arc<UserType>>,
+    frozen: bool,
+) -> Result<CqlType, Error> {
+    let collection_checks = |elements: &[&TypeExpr], is_set: bool, key: Option<&TypeExpr>| -> Result<(), Error> {
+        let this = raw_text(t, frozen);
+        for e in elements.iter().copied().chain(key) {
+            if !frozen && !written_frozen(e) {
+                match e {
+                    TypeExpr::List(_) | TypeExpr::Set(_) | TypeExpr::Map(..) => {
+                        return Err(Error::invalid(format!(
+                            "Non-frozen collections are not allowed inside collections: {this}"
+                        )))
+                    }
+                    TypeExpr::UserDefined(_) => {
+                        return Err(Error::invalid(format!(
+                            "Non-frozen UDTs are not allowed inside collections: {this}"
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+            if is_counter_expr(e) {
+                return Err(Error::invalid(format!("Counters are not allowed inside collections: {this}")));
+            }
+        }
+        if is_set && elements.iter().any(|e| is_duration_expr(e)) {
+            return Err(Error::invalid(format!("Durations are not allowed inside sets: {this}")));
+        }
+        if key.is_some_and(is_duration_expr) {
+            return Err(Error::invalid(format!("Durations are not allowed as map keys: {this}")));
+        }
+        Ok(())
+    };
     Ok(match t {
         TypeExpr::Native(n) => CqlType::Native(*n),
-        TypeExpr::List(e) => CqlType::list(resolve_type(e, keyspace)?),
-        TypeExpr::Set(e) => CqlType::set(resolve_type(e, keyspace)?),
-        TypeExpr::Map(k, v) => CqlType::map(resolve_type(k, keyspace)?, resolve_type(v, keyspace)?),
-        TypeExpr::Tuple(items) => {
-            CqlType::Tuple(items.iter().map(|i| resolve_type(i, keyspace).map(freeze)).collect::<Result<_, _>>()?)
+        TypeExpr::List(e) => {
+            collection_checks(&[e], false, None)?;
+            CqlType::List { element: Box::new(resolve(e, keyspace, types, frozen)?), frozen }
         }
-        TypeExpr::Frozen(inner) => freeze(resolve_type(inner, keyspace)?),
-        TypeExpr::Vector(e, n) => CqlType::Vector { element: Box::new(resolve_type(e, keyspace)?), dimension: *n },
+        TypeExpr::Set(e) => {
+            collection_checks(&[e], true, None)?;
+            CqlType::Set { element: Box::new(resolve(e, keyspace, types, frozen)?), frozen }
+        }
+        TypeExpr::Map(k, v) => {
+            collection_checks(&[v], false, Some(k))?;
+            CqlType::Map {
+                key: Box::new(resolve(k, keyspace, types, frozen)?),
+                value: Box::new(resolve(v, keyspace, types, frozen)?),
+                frozen,
+            }
+        }
+        TypeExpr::Tuple(items) => {
+            CqlType::Tuple(items.iter().map(|i| resolve(i, keyspace, types, true)).collect::<Result<_, _>>()?)
+        }
+        TypeExpr::Frozen(inner) => {
+            if let TypeExpr::Native(n) = inner.as_ref() {
+                return Err(Error::invalid(format!(
+                    "frozen<> is only allowed on collections, tuples, and user-defined types (got {})",
+                    n.name()
+                )));
+            }
+            resolve(inner, keyspace, types, true)?
+        }
+        TypeExpr::Vector(e, n) => {
+            CqlType::Vector { element: Box::new(resolve(e, keyspace, types, true)?), dimension: *n }
+        }
         TypeExpr::UserDefined(name) => {
-            return Err(Error::invalid(format!(
-                "Unknown type {}.{}",
-                name.keyspace.as_deref().unwrap_or(keyspace),
-                name.name
-            )))
+            if let Some(k) = &name.keyspace {
+                if k != keyspace {
+                    return Err(Error::invalid(format!(
+                        "Statement on keyspace {keyspace} cannot refer to a user type in keyspace {k}; user types can only be used in the keyspace they are defined in"
+                    )));
+                }
+            }
+            match types.get(&name.name) {
+                Some(u) => u.as_type(frozen),
+                None => return Err(Error::invalid(format!("Unknown type {keyspace}.{}", name.name))),
+            }
         }
         TypeExpr::Custom(c) => CqlType::Custom(c.clone()),
     })
 }
 
-/// Frozen all the way down, as types nested in collections are.
-fn freeze(t: CqlType) -> CqlType {
-    match t {
-        CqlType::List { element, .. } => CqlType::List { element: Box::new(freeze(*element)), frozen: true },
-        CqlType::Set { element, .. } => CqlType::Set { element: Box::new(freeze(*element)), frozen: true },
-        CqlType::Map { key, value, .. } => {
-            CqlType::Map { key: Box::new(freeze(*key)), value: Box::new(freeze(*value)), frozen: true }
+/// Cassandra 5.0 rejects non-frozen UDT columns whose fields are themselves multi-cell.
+fn check_non_frozen_udt(t: &CqlType) -> Result<(), Error> {
+    if let CqlType::Udt { fields, frozen: false, .. } = t {
+        if fields.iter().any(|(_, f)| f.is_multi_cell()) {
+            return Err(Error::invalid("Non-frozen UDTs with nested non-frozen collections are not supported"));
         }
-        other => other.frozen(),
     }
+    Ok(())
 }
 
-fn nested_frozen(t: CqlType) -> CqlType {
-    // Collections inside collections must be frozen: Cassandra freezes them implicitly? No: it
-    // rejects them; callers check with `has_non_frozen_nested`.
-    t
-}
-
-fn has_non_frozen_nested(t: &CqlType) -> bool {
+fn references_duration(t: &CqlType) -> bool {
     match t {
-        CqlType::List { element, .. } | CqlType::Set { element, .. } => element.is_multi_cell(),
-        CqlType::Map { key, value, .. } => key.is_multi_cell() || value.is_multi_cell(),
-        _ => false,
+        CqlType::Native(n) => *n == cql_types::NativeType::Duration,
+        CqlType::List { element, .. } | CqlType::Set { element, .. } | CqlType::Vector { element, .. } => {
+            references_duration(element)
+        }
+        CqlType::Map { key, value, .. } => references_duration(key) || references_duration(value),
+        CqlType::Tuple(items) => items.iter().any(references_duration),
+        CqlType::Udt { fields, .. } => fields.iter().any(|(_, f)| references_duration(f)),
+        CqlType::Custom(_) => false,
     }
+}
+
+fn udt_cql_name(keyspace: &str, name: &str) -> String {
+    format!("{}.{}", quote_identifier(keyspace), quote_identifier(name))
+}
+
+fn with_keyspace(
+    schema: &Schema,
+    ks: Keyspace,
+    change_kind: SchemaChangeType,
+    target: SchemaChangeTarget,
+) -> Option<SchemaEdit> {
+    let name = ks.name.clone();
+    let mut keyspaces = schema.keyspaces.clone();
+    keyspaces.insert(name.clone(), Arc::new(ks));
+    Some(SchemaEdit { keyspaces, change: change(change_kind, &name, target), actions: vec![] })
+}
+
+fn user_keyspace<'s>(schema: &'s Schema, keyspace: &str) -> Result<Option<&'s Arc<Keyspace>>, Error> {
+    match schema.keyspaces.get(keyspace) {
+        Some(ks) if ks.is_system => Err(Error::Unauthorized(format!("{keyspace} keyspace is not user-modifiable."))),
+        other => Ok(other),
+    }
+}
+
+/// `CREATE TYPE`.
+pub fn create_type(schema: &Schema, stmt: &ast::CreateType, keyspace: &str) -> Result<Option<SchemaEdit>, Error> {
+    let Some(ks) = user_keyspace(schema, keyspace)? else {
+        return Err(Error::invalid(format!("Keyspace '{keyspace}' doesn't exist")));
+    };
+    let name = &stmt.name.name;
+    if ks.types.contains_key(name) {
+        if stmt.if_not_exists {
+            return Ok(None);
+        }
+        return Err(Error::invalid(format!("A user type with name '{name}' already exists")));
+    }
+    for (i, (f, _)) in stmt.fields.iter().enumerate() {
+        if stmt.fields[..i].iter().any(|(g, _)| g == f) {
+            return Err(Error::invalid(format!("Duplicate field name '{f}' in type '{name}'")));
+        }
+    }
+    for (_, t) in &stmt.fields {
+        if is_counter_expr(t) {
+            return Err(Error::invalid("A user type cannot contain counters"));
+        }
+        if matches!(t, TypeExpr::UserDefined(_)) {
+            return Err(Error::invalid("A user type cannot contain non-frozen UDTs"));
+        }
+    }
+    let mut fields = Vec::new();
+    for (f, t) in &stmt.fields {
+        fields.push((f.clone(), resolve_type_in(t, keyspace, &ks.types)?));
+    }
+    let mut new_ks = ks.as_ref().clone();
+    new_ks
+        .types
+        .insert(name.clone(), Arc::new(UserType { keyspace: keyspace.to_string(), name: name.clone(), fields }));
+    Ok(with_keyspace(schema, new_ks, SchemaChangeType::Created, SchemaChangeTarget::Type(name.clone())))
+}
+
+/// The keyspace with `new` replacing its previous definition in every type and table that uses it.
+fn with_updated_type(ks: &Keyspace, new: UserType) -> Keyspace {
+    let mut out = ks.clone();
+    let new = Arc::new(new);
+    out.types.insert(new.name.clone(), new.clone());
+    for (n, u) in ks.types.iter() {
+        if n != &new.name && u.fields.iter().any(|(_, t)| references_udt(t, &new.keyspace, &new.name)) {
+            let fields = u.fields.iter().map(|(f, t)| (f.clone(), replace_udt(t, &new))).collect();
+            out.types.insert(n.clone(), Arc::new(UserType { fields, ..u.as_ref().clone() }));
+        }
+    }
+    for (n, t) in ks.tables.iter() {
+        if t.columns.iter().any(|c| references_udt(&c.typ, &new.keyspace, &new.name)) {
+            let mut table = t.as_ref().clone();
+            for c in table.columns.iter_mut() {
+                c.typ = replace_udt(&c.typ, &new);
+            }
+            out.tables.insert(n.clone(), Arc::new(table));
+        }
+    }
+    // A type nested in another type of the keyspace was updated above; propagate those too.
+    let changed: Vec<Arc<UserType>> = out
+        .types
+        .values()
+        .filter(|u| u.name != new.name && ks.types.get(&u.name).map(|old| old != *u).unwrap_or(false))
+        .cloned()
+        .collect();
+    for c in changed {
+        out = with_updated_type(&out, c.as_ref().clone());
+    }
+    out
+}
+
+/// `ALTER TYPE … ADD` / `RENAME`.
+pub fn alter_type(schema: &Schema, stmt: &ast::AlterType, keyspace: &str) -> Result<Option<SchemaEdit>, Error> {
+    let ks = user_keyspace(schema, keyspace)?;
+    let name = &stmt.name.name;
+    let Some(old) = ks.and_then(|k| k.types.get(name)) else {
+        if stmt.if_exists {
+            return Ok(None);
+        }
+        return Err(Error::invalid(format!("Type {keyspace}.{name} doesn't exist")));
+    };
+    let ks = ks.map(|k| k.as_ref()).ok_or_else(|| Error::invalid(format!("Type {keyspace}.{name} doesn't exist")))?;
+    let cql_name = udt_cql_name(keyspace, name);
+    let mut new = old.as_ref().clone();
+    match &stmt.action {
+        ast::AlterTypeAction::Add { if_not_exists, field, typ } => {
+            if old.field_position(field).is_some() {
+                if *if_not_exists {
+                    return Ok(None);
+                }
+                return Err(Error::invalid(format!(
+                    "Cannot add field {field} to type {cql_name}: a field with name {field} already exists"
+                )));
+            }
+            let resolved = resolve_type_in(typ, keyspace, &ks.types)?;
+            if references_udt(&resolved, keyspace, name) {
+                return Err(Error::invalid(format!(
+                    "Cannot add new field {field} of type {} to user type {cql_name} as it would create a circular reference",
+                    raw_type_text(typ)
+                )));
+            }
+            let in_pk: Vec<String> = ks
+                .tables
+                .values()
+                .filter(|t| t.partition_key().iter().any(|c| references_udt(&c.typ, keyspace, name)))
+                .map(|t| format!("{}.{}", t.keyspace, t.name))
+                .collect();
+            if !in_pk.is_empty() {
+                return Err(Error::invalid(format!(
+                    "Cannot add new field {field} of type {} to user type {cql_name} as the type is being used in partition key by the following tables: {}",
+                    raw_type_text(typ),
+                    in_pk.join(", ")
+                )));
+            }
+            new.fields.push((field.clone(), resolved));
+        }
+        ast::AlterTypeAction::Rename { if_exists, renames } => {
+            for (from, to) in renames {
+                match old.field_position(from) {
+                    Some(i) => new.fields[i].0 = to.clone(),
+                    None if *if_exists => {}
+                    None => return Err(Error::invalid(format!("Unkown field {from} in user type {cql_name}"))),
+                }
+            }
+            for (f, _) in &new.fields {
+                if new.fields.iter().filter(|(g, _)| g == f).count() > 1 {
+                    // Cassandra formats this message with the keyspace where the type name was meant.
+                    return Err(Error::invalid(format!("Duplicate field name {f} in type {keyspace}")));
+                }
+            }
+        }
+    }
+    if new == **old {
+        return Ok(None);
+    }
+    let new_ks = with_updated_type(ks, new);
+    Ok(with_keyspace(schema, new_ks, SchemaChangeType::Updated, SchemaChangeTarget::Type(name.clone())))
+}
+
+/// `DROP TYPE`.
+pub fn drop_type(schema: &Schema, stmt: &ast::DropType, keyspace: &str) -> Result<Option<SchemaEdit>, Error> {
+    let ks = user_keyspace(schema, keyspace)?;
+    let name = &stmt.name.name;
+    let Some(ks) = ks.filter(|k| k.types.contains_key(name)) else {
+        if stmt.if_exists {
+            return Ok(None);
+        }
+        return Err(Error::invalid(format!("Type '{keyspace}.{name}' doesn't exist")));
+    };
+    let by_types: Vec<&str> = ks
+        .types
+        .values()
+        .filter(|u| u.name != *name && u.fields.iter().any(|(_, t)| references_udt(t, keyspace, name)))
+        .map(|u| u.name.as_str())
+        .collect();
+    if !by_types.is_empty() {
+        return Err(Error::invalid(format!(
+            "Cannot drop user type '{keyspace}.{name}' as it is still used by user types {}",
+            by_types.join(", ")
+        )));
+    }
+    let by_tables: Vec<&str> = ks
+        .tables
+        .values()
+        .filter(|t| t.columns.iter().any(|c| references_udt(&c.typ, keyspace, name)))
+        .map(|t| t.name.as_str())
+        .collect();
+    if !by_tables.is_empty() {
+        return Err(Error::invalid(format!(
+            "Cannot drop user type '{keyspace}.{name}' as it is still used by tables {}",
+            by_tables.join(", ")
+        )));
+    }
+    let mut new_ks = ks.as_ref().clone();
+    new_ks.types.remove(name);
+    Ok(with_keyspace(schema, new_ks, SchemaChangeType::Dropped, SchemaChangeTarget::Type(name.clone())))
 }
 
 pub fn create_table(schema: &Schema, stmt: &ast::CreateTable, keyspace: &str) -> Result<Option<SchemaEdit>, Error> {
@@ -255,20 +565,20 @@ pub fn create_table(schema: &Schema, stmt: &ast::CreateTable, keyspace: &str) ->
     if stmt.compact_storage {
         return Err(Error::invalid("COMPACT STORAGE tables are not supported starting with version 4.0"));
     }
+    let written_name = match &stmt.name.keyspace {
+        Some(k) => format!("{k}.{name}"),
+        None => name.clone(),
+    };
     let mut columns: Vec<(String, CqlType, bool)> = Vec::new();
     for c in &stmt.columns {
         if columns.iter().any(|(n, _, _)| n == &c.name) {
             return Err(Error::invalid(format!(
-                "Duplicate column '{}' declaration for table {keyspace}.{name}",
+                "Duplicate column '{}' declaration for table '{written_name}'",
                 c.name
             )));
         }
-        let typ = nested_frozen(resolve_type(&c.typ, keyspace)?);
-        if has_non_frozen_nested(&typ) {
-            return Err(Error::invalid(
-                "Non-frozen collections are not allowed inside collections: ".to_string() + &typ.to_string(),
-            ));
-        }
+        let typ = resolve_type_in(&c.typ, keyspace, &ks.types)?;
+        check_non_frozen_udt(&typ)?;
         columns.push((c.name.clone(), typ, c.is_static));
     }
     let inline: Vec<&ast::ColumnDef> = stmt.columns.iter().filter(|c| c.primary_key).collect();
@@ -276,74 +586,88 @@ pub fn create_table(schema: &Schema, stmt: &ast::CreateTable, keyspace: &str) ->
         (Some(pk), []) => pk.clone(),
         (None, [c]) => ast::PrimaryKey { partition_key: vec![c.name.clone()], clustering: vec![] },
         (None, []) => {
-            return Err(Error::invalid(
-                "No PRIMARY KEY specifed for table '".to_string() + name + "' (exactly one required)",
-            ))
-        }
-        _ => return Err(Error::invalid("Multiple PRIMARY KEYs specified (exactly one required)")),
-    };
-    let mut take = |n: &str| -> Result<(String, CqlType, bool), Error> {
-        let i = columns
-            .iter()
-            .position(|(c, _, _)| c == n)
-            .ok_or_else(|| Error::invalid(format!("Unknown definition {n} referenced in PRIMARY KEY")))?;
-        Ok(columns.remove(i))
-    };
-    let mut pk = Vec::new();
-    for n in &key.partition_key {
-        let (n, t, is_static) = take(n)?;
-        if is_static {
-            return Err(Error::invalid(format!("Static column {n} cannot be part of the PRIMARY KEY")));
-        }
-        if t.is_multi_cell() {
             return Err(Error::invalid(format!(
-                "Invalid non-frozen collection type {t} for PRIMARY KEY component {n}"
-            )));
+                "No PRIMARY KEY specifed for table '{written_name}' (exactly one required)"
+            )))
+        }
+        _ => {
+            return Err(Error::invalid(format!(
+                "Multiple PRIMARY KEY specified for table '{written_name}' (exactly one required)"
+            )))
+        }
+    };
+    let mut seen_key: Vec<&String> = Vec::new();
+    for n in key.partition_key.iter().chain(&key.clustering) {
+        let Some((_, t, is_static)) = columns.iter().find(|(c, _, _)| c == n) else {
+            return Err(Error::invalid(format!("Unknown column '{n}' referenced in PRIMARY KEY for table '{name}'")));
+        };
+        if seen_key.contains(&n) {
+            return Err(Error::invalid(format!("Duplicate column '{n}' in PRIMARY KEY clause for table '{name}'")));
+        }
+        seen_key.push(n);
+        if t.is_multi_cell() {
+            let what = if matches!(t, CqlType::Udt { .. }) { "user-defined type" } else { "collection type" };
+            return Err(Error::invalid(format!("Invalid non-frozen {what} {t} for PRIMARY KEY column '{n}'")));
         }
         if t.is_counter() {
             return Err(Error::invalid(format!("counter type is not supported for PRIMARY KEY column '{n}'")));
         }
-        pk.push((n, t));
-    }
-    let mut order: BTreeMap<&str, bool> = BTreeMap::new();
-    for (i, (n, o)) in stmt.clustering_order.iter().enumerate() {
-        if !key.clustering.contains(n) {
-            return Err(Error::invalid(format!("Only clustering key columns can be defined in CLUSTERING ORDER directive: {n} is not a clustering column")));
+        if references_duration(t) {
+            return Err(Error::invalid(format!("duration type is not supported for PRIMARY KEY column '{n}'")));
         }
-        if key.clustering.get(i) != Some(n) {
-            return Err(Error::invalid(
-                "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns",
-            ));
-        }
-        order.insert(n, *o == ast::Order::Desc);
-    }
-    let mut ck = Vec::new();
-    for n in &key.clustering {
-        let (n, t, is_static) = take(n)?;
-        if is_static {
-            return Err(Error::invalid(format!("Static column {n} cannot be part of the PRIMARY KEY")));
-        }
-        if t.is_multi_cell() {
-            return Err(Error::invalid(format!(
-                "Invalid non-frozen collection type {t} for PRIMARY KEY component {n}"
-            )));
-        }
-        let reversed = order.get(n.as_str()).copied().unwrap_or(false);
-        ck.push((n, t, reversed));
-    }
-    if ck.is_empty() {
-        if let Some((n, _, _)) = columns.iter().find(|(_, _, s)| *s) {
-            return Err(Error::invalid(format!(
-                "Static column {n} cannot be added to a table without clustering columns"
-            )));
+        if *is_static {
+            return Err(Error::invalid(format!("Static column '{n}' cannot be part of the PRIMARY KEY")));
         }
     }
-    let counters = columns.iter().filter(|(_, t, _)| t.is_counter()).count();
-    if counters > 0 && counters != columns.len() {
+    let mut take = |n: &str| -> (String, CqlType) {
+        match columns.iter().position(|(c, _, _)| c == n) {
+            Some(i) => {
+                let (n, t, _) = columns.remove(i);
+                (n, t)
+            }
+            None => (n.to_string(), CqlType::BLOB),
+        }
+    };
+    let pk: Vec<(String, CqlType)> = key.partition_key.iter().map(|n| take(n)).collect();
+    let order: BTreeMap<&str, bool> =
+        stmt.clustering_order.iter().map(|(n, o)| (n.as_str(), *o == ast::Order::Desc)).collect();
+    let ck: Vec<(String, CqlType, bool)> = key
+        .clustering
+        .iter()
+        .map(|n| {
+            let (n, t) = take(n);
+            let reversed = order.get(n.as_str()).copied().unwrap_or(false);
+            (n, t, reversed)
+        })
+        .collect();
+    if stmt.clustering_order.len() > key.clustering.len() {
+        return Err(Error::invalid("Only clustering columns can be defined in CLUSTERING ORDER directive"));
+    }
+    for (i, (id, _)) in stmt.clustering_order.iter().enumerate() {
+        let c = &key.clustering[i];
+        if id != c {
+            if stmt.clustering_order.iter().any(|(o, _)| o == c) {
+                return Err(Error::invalid(format!(
+                    "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns ({c} must appear before {id})"
+                )));
+            }
+            return Err(Error::invalid(format!("Missing CLUSTERING ORDER for column {c}")));
+        }
+    }
+    if ck.is_empty() && columns.iter().any(|(_, _, s)| *s) {
+        return Err(Error::invalid(
+            "Static columns are only useful (and thus allowed) if the table has at least one clustering column",
+        ));
+    }
+    let has_counters = stmt.columns.iter().any(|c| is_counter_expr(&c.typ));
+    if has_counters && columns.iter().any(|(_, t, _)| !t.is_counter()) {
         return Err(Error::invalid("Cannot mix counter and non counter columns in the same table"));
     }
     let mut params = TableParams::default();
     params.apply(&stmt.properties)?;
+    if has_counters && params.default_time_to_live > 0 {
+        return Err(Error::invalid("Cannot set default_time_to_live on a table with counters"));
+    }
     let id = Uuid::new_v4();
     let table = Table::new(keyspace, name, id, pk, ck, columns, params);
     let mut new_ks = ks.as_ref().clone();
@@ -413,13 +737,31 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                     }
                     return Err(Error::invalid(format!("Column with name '{}' already exists", c.name)));
                 }
+                let typ = resolve_type_in(&c.typ, keyspace, &ks.types)?;
                 if c.is_static && table.clustering_count == 0 {
+                    return Err(Error::invalid(
+                        "Static columns are only useful (and thus allowed) if the table has at least one clustering column",
+                    ));
+                }
+                if check_non_frozen_udt(&typ).is_err() {
                     return Err(Error::invalid(format!(
-                        "Static column {} cannot be added to a table without clustering columns",
+                        "Non-frozen UDTs with nested non-frozen collections are not supported for column {}",
                         c.name
                     )));
                 }
-                others.push((c.name.clone(), resolve_type(&c.typ, keyspace)?, c.is_static));
+                if table.is_counter() && !typ.is_counter() {
+                    return Err(Error::Config(format!(
+                        "Cannot have a non counter column (\"{}\") in a counter table",
+                        c.name
+                    )));
+                }
+                if !table.is_counter() && typ.is_counter() {
+                    return Err(Error::Config(format!(
+                        "Cannot have a counter column (\"{}\") in a non counter table",
+                        c.name
+                    )));
+                }
+                others.push((c.name.clone(), typ, c.is_static));
             }
         }
         ast::AlterTableAction::Drop { if_exists, columns, .. } => {
@@ -429,6 +771,12 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                     None => return Err(Error::invalid(format!("Column {c} was not found in table {keyspace}.{name}"))),
                     Some(col) if col.is_primary_key() => {
                         return Err(Error::invalid(format!("Cannot drop PRIMARY KEY column {c}")))
+                    }
+                    Some(col) if matches!(col.typ, CqlType::Udt { frozen: false, .. }) => {
+                        return Err(Error::invalid(format!(
+                            "Cannot drop non-frozen column {c} of user type {}",
+                            col.typ
+                        )))
                     }
                     Some(_) => others.retain(|(n, _, _)| n != c),
                 }

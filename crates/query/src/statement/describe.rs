@@ -26,7 +26,10 @@ fn columns(names: &[&str]) -> Vec<ColumnSpec> {
 fn listing(rows: Vec<(String, &str, String)>) -> Rows {
     Rows {
         metadata: ResultMetadata { columns: columns(&["keyspace_name", "type", "name"]), ..Default::default() },
-        rows: rows.into_iter().map(|(k, t, n)| vec![text(&k), text(t), text(&n)]).collect(),
+        rows: rows
+            .into_iter()
+            .map(|(k, t, n)| vec![text(&quote_identifier(&k)), text(t), text(&quote_identifier(&n))])
+            .collect(),
     }
 }
 
@@ -36,7 +39,11 @@ fn elements(rows: Vec<(String, &'static str, String, String)>) -> Rows {
             columns: columns(&["keyspace_name", "type", "name", "create_statement"]),
             ..Default::default()
         },
-        rows: rows.into_iter().map(|(k, t, n, s)| vec![text(&k), text(t), text(&n), text(&s)]).collect(),
+        // Names come quoted when they need it (`elementKeyspaceQuotedIfNeeded`, `elementNameQuotedIfNeeded`).
+        rows: rows
+            .into_iter()
+            .map(|(k, t, n, s)| vec![text(&quote_identifier(&k)), text(t), text(&quote_identifier(&n)), text(&s)])
+            .collect(),
     }
 }
 
@@ -63,6 +70,9 @@ fn table_statement(ks: &Keyspace, t: &crate::schema::Table) -> String {
 fn keyspace_elements(ks: &Keyspace, only: bool) -> Vec<(String, &'static str, String, String)> {
     let mut out = vec![(ks.name.clone(), "keyspace", ks.name.clone(), keyspace_statement(ks))];
     if !only {
+        for u in ks.types_in_dependency_order() {
+            out.push((ks.name.clone(), "type", u.name.clone(), cql::create_type(u)));
+        }
         for t in ks.tables.values() {
             out.push((ks.name.clone(), "table", t.name.clone(), table_statement(ks, t)));
         }
@@ -70,22 +80,29 @@ fn keyspace_elements(ks: &Keyspace, only: bool) -> Vec<(String, &'static str, St
     out
 }
 
+/// The table of `DESCRIBE TABLE` (`generic`: of `DESCRIBE name`, which without a current keyspace
+/// takes the name as a keyspace's), with Cassandra's messages.
 fn find_table<'s>(
     schema: &'s Schema,
     name: &QualifiedName,
     client: &ClientState,
+    generic: bool,
 ) -> Result<(&'s Keyspace, &'s crate::schema::Table), Error> {
-    let ks_name = name
-        .keyspace
-        .as_deref()
-        .or(client.keyspace.as_deref())
-        .ok_or_else(|| Error::invalid("No keyspace specified and no current keyspace"))?;
+    let ks_name = match (&name.keyspace, client.keyspace.as_deref()) {
+        (Some(k), _) => k.as_str(),
+        (None, Some(current)) => current,
+        (None, None) if generic => name.name.as_str(),
+        (None, None) => return Err(Error::invalid("No keyspace specified and no current keyspace")),
+    };
     let ks =
         schema.keyspaces.get(ks_name).ok_or_else(|| Error::invalid(format!("'{ks_name}' not found in keyspaces")))?;
-    let t = ks
-        .tables
-        .get(&name.name)
-        .ok_or_else(|| Error::invalid(format!("'{}' not found in keyspace '{}'", name.name, ks_name)))?;
+    let t = ks.tables.get(&name.name).ok_or_else(|| {
+        Error::invalid(if generic {
+            format!("'{}' not found in keyspace '{}'", name.name, ks_name)
+        } else {
+            format!("Table '{}' not found in keyspace '{}'", name.name, ks_name)
+        })
+    })?;
     Ok((ks, t))
 }
 
@@ -104,7 +121,15 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
                 .flat_map(|k| k.tables.values().map(|t| (k.name.clone(), "table", t.name.clone())))
                 .collect(),
         ),
-        DescribeTarget::Types | DescribeTarget::Functions | DescribeTarget::Aggregates => listing(Vec::new()),
+        DescribeTarget::Types => listing(
+            schema
+                .keyspaces
+                .values()
+                .filter(in_scope)
+                .flat_map(|k| k.types.values().map(|u| (k.name.clone(), "type", u.name.clone())))
+                .collect(),
+        ),
+        DescribeTarget::Functions | DescribeTarget::Aggregates => listing(Vec::new()),
         DescribeTarget::Keyspace { name, only } => {
             let name = name
                 .as_deref()
@@ -115,7 +140,7 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
             elements(keyspace_elements(ks, *only))
         }
         DescribeTarget::Table(name) => {
-            let (ks, t) = find_table(schema, name, client)?;
+            let (ks, t) = find_table(schema, name, client, false)?;
             elements(vec![(ks.name.clone(), "table", t.name.clone(), table_statement(ks, t))])
         }
         DescribeTarget::Schema { full } => elements(
@@ -132,7 +157,7 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
                     return Ok(elements(keyspace_elements(ks, false)));
                 }
             }
-            let (ks, t) = find_table(schema, name, client)?;
+            let (ks, t) = find_table(schema, name, client, true)?;
             elements(vec![(ks.name.clone(), "table", t.name.clone(), table_statement(ks, t))])
         }
         DescribeTarget::Cluster => {
@@ -158,7 +183,23 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
             }
             Rows { metadata: ResultMetadata { columns: cols, ..Default::default() }, rows: vec![row] }
         }
-        DescribeTarget::Type(n) | DescribeTarget::Function(n) | DescribeTarget::Aggregate(n) => {
+        DescribeTarget::Type(n) => {
+            let ks_name = n
+                .keyspace
+                .as_deref()
+                .or(current)
+                .ok_or_else(|| Error::invalid("No keyspace specified and no current keyspace"))?;
+            let ks = schema
+                .keyspaces
+                .get(ks_name)
+                .ok_or_else(|| Error::invalid(format!("'{ks_name}' not found in keyspaces")))?;
+            let u = ks
+                .types
+                .get(&n.name)
+                .ok_or_else(|| Error::invalid(format!("User defined type '{}' not found in '{}'", n.name, ks.name)))?;
+            elements(vec![(ks.name.clone(), "type", u.name.clone(), cql::create_type(u))])
+        }
+        DescribeTarget::Function(n) | DescribeTarget::Aggregate(n) => {
             return Err(Error::invalid(format!(
                 "'{}' not found in keyspace '{}'",
                 n.name,

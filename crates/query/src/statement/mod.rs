@@ -3,6 +3,7 @@
 
 pub mod ddl;
 pub mod describe;
+pub mod lwt;
 pub mod modification;
 pub mod select;
 

@@ -1,21 +1,30 @@
-//! SELECT: restrictions to partitions and clustering ranges, filtering, selection, ordering,
-//! limits and paging.
+//! SELECT: the selection (functions, aggregates, JSON), the restrictions of the WHERE clause, the
+//! checks Cassandra makes when preparing a SELECT (DISTINCT, GROUP BY, ORDER BY, filtering), then
+//! reading partitions in token or key order, grouping, ordering, limits and paging.
+
+mod restrict;
+mod selection;
 
 use std::cmp::Ordering;
 use std::ops::Bound as KeyBound;
 
 use bytes::Bytes;
-use cql_parser::ast::{self, Operator, Order, RelationLhs, SelectorExpr, Term};
-use cql_types::{key, CqlType, CqlValue};
+use cql_parser::ast::{self, Operator, Order, RelationLhs, Term};
+use cql_types::{CqlType, CqlValue};
 
 use super::Ctx;
 use crate::bind::{eval, Bound, Values, VariableSpecs};
 use crate::paging::PagingState;
-use crate::row::{clustering_key, partition_key, CqlRow};
+use crate::row::CqlRow;
 use crate::schema::{ColumnKind, Table};
 use crate::{ColumnSpec, Error, QueryOptions, ResultMetadata, Rows};
 
-const FILTERING_MESSAGE: &str = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING";
+use restrict::{in_ranges, passes, Plan};
+use selection::{Group, Selection};
+
+pub(crate) const FILTERING_MESSAGE: &str = "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING";
+
+const ORDER_BY_WITH_IN_AND_PAGING: &str = "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query";
 
 pub fn undefined_column(table: &Table, name: &str) -> Error {
     Error::invalid(format!(
@@ -26,124 +35,207 @@ pub fn undefined_column(table: &Table, name: &str) -> Error {
     ))
 }
 
-/// What one output column computes.
-#[derive(Debug, Clone)]
-enum Selected {
-    Column(usize),
-    WriteTime(usize),
-    Ttl(usize),
-    Token,
-    CountRows,
-    CountColumn(usize),
-}
-
-struct Selection {
-    items: Vec<Selected>,
-    specs: Vec<ColumnSpec>,
-    aggregate: bool,
-}
-
-fn spec(table: &Table, name: String, typ: CqlType) -> ColumnSpec {
-    ColumnSpec { keyspace: table.keyspace.clone(), table: table.name.clone(), name, typ }
-}
-
-fn selection(stmt: &ast::Select, table: &Table) -> Result<Selection, Error> {
-    let mut items = Vec::new();
-    let mut specs = Vec::new();
-    if stmt.selectors.is_empty() {
-        for (i, c) in table.columns.iter().enumerate() {
-            if stmt.distinct && !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static) {
-                continue;
-            }
-            items.push(Selected::Column(i));
-            specs.push(spec(table, c.name.clone(), c.typ.clone()));
+/// The elements of a serialized list.
+pub fn list_elements(bytes: &[u8]) -> Result<Vec<Bytes>, Error> {
+    let bad = || Error::invalid("Invalid list value");
+    let mut cur = bytes;
+    let read_i32 = |cur: &mut &[u8]| -> Result<i32, Error> {
+        if cur.len() < 4 {
+            return Err(bad());
         }
-        return Ok(Selection { items, specs, aggregate: false });
+        let v = i32::from_be_bytes([cur[0], cur[1], cur[2], cur[3]]);
+        *cur = &cur[4..];
+        Ok(v)
+    };
+    let n = read_i32(&mut cur)?;
+    let mut out = Vec::with_capacity(n.max(0) as usize);
+    for _ in 0..n {
+        let len = read_i32(&mut cur)?;
+        if len < 0 || cur.len() < len as usize {
+            return Err(bad());
+        }
+        out.push(Bytes::copy_from_slice(&cur[..len as usize]));
+        cur = &cur[len as usize..];
     }
-    let column = |name: &str| table.column_index(name).ok_or_else(|| undefined_column(table, name));
-    let mut aggregate = false;
-    for sel in &stmt.selectors {
-        let (item, default_name, typ) = match &sel.expr {
-            SelectorExpr::Column(name) => {
-                let i = column(name)?;
-                (Selected::Column(i), name.clone(), table.columns[i].typ.clone())
+    Ok(out)
+}
+
+/// How rows become result rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aggregation {
+    None,
+    /// Aggregates without GROUP BY: one row for everything.
+    Everything,
+    /// GROUP BY the partition key and this many clustering columns.
+    Groups(usize),
+}
+
+/// A SELECT checked against its table, ready to run.
+struct Query {
+    sel: Selection,
+    plan: Plan,
+    aggregation: Aggregation,
+    /// For IN on the partition key with ORDER BY: the ordering columns, descending or not.
+    post_order: Option<(Vec<usize>, bool)>,
+}
+
+/// Cassandra's checks of a SELECT against its table (`SelectStatement.RawStatement.prepare`).
+/// Without `values` (PREPARE), bound values are not looked at.
+fn analyze(
+    stmt: &ast::Select,
+    table: &Table,
+    values: Option<&Values<'_>>,
+    vars: Option<&mut VariableSpecs>,
+) -> Result<Query, Error> {
+    let sel = Selection::prepare(stmt, table, vars)?;
+    for (name, _) in &stmt.order_by {
+        if table.column(name).is_none() {
+            return Err(undefined_column(table, name));
+        }
+    }
+    let mut plan = restrict::plan(stmt, table, values, sel.only_static_columns(table))?;
+
+    if stmt.distinct {
+        if stmt.per_partition_limit.is_some() {
+            return Err(Error::invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries"));
+        }
+        if plan.clustering_restricted || plan.regular_restricted {
+            return Err(Error::invalid(
+                "SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns.",
+            ));
+        }
+        for i in &sel.columns {
+            let c = &table.columns[*i];
+            if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static) {
+                return Err(Error::invalid(format!(
+                    "SELECT DISTINCT queries must only request partition key columns and/or static columns (not {})",
+                    c.name
+                )));
             }
-            SelectorExpr::CountStar => {
-                aggregate = true;
-                (Selected::CountRows, "count".to_string(), CqlType::BIGINT)
-            }
-            SelectorExpr::FunctionCall { name, args } => {
-                let fname = name.name.to_ascii_lowercase();
-                match (fname.as_str(), args.as_slice()) {
-                    ("writetime", [SelectorExpr::Column(c)]) | ("ttl", [SelectorExpr::Column(c)]) => {
-                        let i = column(c)?;
-                        let col = &table.columns[i];
-                        if col.is_primary_key() {
-                            return Err(Error::invalid(format!(
-                                "Cannot use selection function {fname} on PRIMARY KEY part {c}"
-                            )));
-                        }
-                        if col.typ.is_multi_cell() {
-                            return Err(Error::invalid(format!(
-                                "Cannot use selection function {fname} on non-frozen collection {c}"
-                            )));
-                        }
-                        if fname == "writetime" {
-                            (Selected::WriteTime(i), format!("writetime({c})"), CqlType::BIGINT)
-                        } else {
-                            (Selected::Ttl(i), format!("ttl({c})"), CqlType::INT)
-                        }
-                    }
-                    ("token", cols) => {
-                        let names: Vec<&str> = cols
-                            .iter()
-                            .map(|a| match a {
-                                SelectorExpr::Column(c) => Ok(c.as_str()),
-                                _ => Err(Error::invalid("Invalid argument for token()")),
-                            })
-                            .collect::<Result<_, _>>()?;
-                        let pk: Vec<&str> = table.partition_key().iter().map(|c| c.name.as_str()).collect();
-                        if names != pk {
-                            return Err(Error::invalid(format!(
-                                "Invalid number of arguments in call to function system.token: {} required but {} provided",
-                                pk.len(),
-                                names.len()
-                            )));
-                        }
-                        (Selected::Token, format!("system.token({})", names.join(", ")), CqlType::BIGINT)
-                    }
-                    ("count", [SelectorExpr::Column(c)]) => {
-                        aggregate = true;
-                        let i = column(c)?;
-                        (Selected::CountColumn(i), format!("system.count({c})"), CqlType::BIGINT)
-                    }
-                    ("count", [SelectorExpr::Term(Term::Literal(_))]) => {
-                        aggregate = true;
-                        (Selected::CountRows, "count".to_string(), CqlType::BIGINT)
-                    }
-                    _ => return Err(Error::invalid(format!("Unknown function '{fname}'"))),
+        }
+        if plan.key_range {
+            for (i, c) in table.partition_key().iter().enumerate() {
+                if !sel.columns.contains(&i) {
+                    return Err(Error::invalid(format!(
+                        "SELECT DISTINCT queries must request all the partition key columns (missing {})",
+                        c.name
+                    )));
                 }
             }
-            _ => return Err(Error::invalid("This selector is not supported yet")),
-        };
-        items.push(item);
-        specs.push(spec(table, sel.alias.clone().unwrap_or(default_name), typ));
+        }
     }
-    if aggregate && items.iter().any(|i| !matches!(i, Selected::CountRows | Selected::CountColumn(_))) {
-        // Cassandra allows mixing, returning the first row's values; keep that behaviour.
+
+    let aggregation = if stmt.group_by.is_empty() {
+        if sel.aggregate {
+            Aggregation::Everything
+        } else {
+            Aggregation::None
+        }
+    } else {
+        let pk_count = table.partition_key_count;
+        let mut pk_iter = 0usize; // next primary key column to match
+        let primary: Vec<&crate::schema::Column> = table.columns[..pk_count + table.clustering_count].iter().collect();
+        let mut clustering_prefix = 0usize;
+        let order_msg =
+            "Group by currently only support groups of columns following their declared order in the PRIMARY KEY";
+        for name in &stmt.group_by {
+            let def = table.column(name).ok_or_else(|| undefined_column(table, name))?;
+            if !def.is_primary_key() {
+                return Err(Error::invalid(format!(
+                    "Group by is currently only supported on the columns of the PRIMARY KEY, got {name}"
+                )));
+            }
+            loop {
+                let Some(pk_col) = primary.get(pk_iter) else {
+                    return Err(Error::invalid(order_msg));
+                };
+                pk_iter += 1;
+                if pk_col.kind == ColumnKind::Clustering {
+                    clustering_prefix += 1;
+                }
+                if pk_col.name == def.name {
+                    break;
+                }
+                if !plan.restricted_by_eq(table, pk_col) {
+                    return Err(Error::invalid(order_msg));
+                }
+            }
+        }
+        if primary.get(pk_iter).map(|c| c.kind == ColumnKind::PartitionKey).unwrap_or(false) {
+            return Err(Error::invalid("Group by is not supported on only a part of the partition key"));
+        }
+        if clustering_prefix > 0 && stmt.distinct {
+            return Err(Error::invalid("Grouping on clustering columns is not allowed for SELECT DISTINCT queries"));
+        }
+        Aggregation::Groups(clustering_prefix)
+    };
+    if aggregation == Aggregation::Everything && stmt.per_partition_limit.is_some() {
+        return Err(Error::invalid("PER PARTITION LIMIT is not allowed with aggregate queries."));
     }
-    Ok(Selection { items, specs, aggregate })
+
+    let mut post_order = None;
+    if !stmt.order_by.is_empty() {
+        if plan.key_range {
+            return Err(Error::invalid(
+                "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.",
+            ));
+        }
+        let cols = table.clustering();
+        let mut reversed_by_position: Vec<Option<bool>> = vec![None; cols.len()];
+        let mut i = 0usize;
+        for (name, order) in &stmt.order_by {
+            let def = table.column(name).ok_or_else(|| undefined_column(table, name))?;
+            if def.kind != ColumnKind::Clustering {
+                return Err(Error::invalid(format!(
+                    "Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {name}"
+                )));
+            }
+            let pos = def.position as usize;
+            while i != pos {
+                let skipped = cols.get(i).map(|c| plan.restricted_by_eq(table, c)).unwrap_or(false);
+                i += 1;
+                if !skipped || i > cols.len() {
+                    return Err(Error::invalid(
+                        "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY",
+                    ));
+                }
+            }
+            i += 1;
+            reversed_by_position[pos] = Some((*order == Order::Desc) != def.reversed);
+        }
+        let mut reversed: Option<bool> = None;
+        for r in reversed_by_position.into_iter().flatten() {
+            match reversed {
+                None => reversed = Some(r),
+                Some(prev) if prev != r => return Err(Error::invalid("Unsupported order by relation")),
+                _ => {}
+            }
+        }
+        plan.reversed = reversed.unwrap_or(false);
+        if plan.key_in {
+            let columns: Vec<usize> = stmt.order_by.iter().filter_map(|(n, _)| table.column_index(n)).collect();
+            let desc = stmt.order_by.first().map(|(_, o)| *o == Order::Desc).unwrap_or(false);
+            post_order = Some((columns, desc));
+        }
+    }
+    if !stmt.allow_filtering && plan.key_range && plan.clustering_restricted {
+        return Err(Error::invalid(FILTERING_MESSAGE));
+    }
+    Ok(Query { sel, plan, aggregation, post_order })
 }
 
 /// The columns a SELECT returns (for PREPARE's result metadata).
 pub fn result_columns(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, Error> {
-    Ok(selection(stmt, table)?.specs)
+    Ok(Selection::prepare(stmt, table, None)?.specs)
 }
 
-/// The bind variables of a SELECT, in marker order.
+/// The bind variables of a SELECT, in marker order; also makes the checks Cassandra makes when
+/// preparing it.
 pub fn variables(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, Error> {
     let mut v = VariableSpecs::default();
+    analyze(stmt, table, None, Some(&mut v))?;
     let (ks, tn) = (&table.keyspace, &table.name);
+    let pk_types: Vec<CqlType> = table.partition_key().iter().map(|c| c.typ.clone()).collect();
     for r in &stmt.where_clause {
         match &r.lhs {
             RelationLhs::Column(name) => {
@@ -178,7 +270,14 @@ pub fn variables(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, E
                     _ => v.visit(&r.rhs, ks, tn, name, &col.typ),
                 }
             }
-            RelationLhs::Token(_) => v.visit(&r.rhs, ks, tn, "partition key token", &CqlType::BIGINT),
+            RelationLhs::Token(_) => match &r.rhs {
+                Term::FunctionCall { name, args } if name.name == "token" => {
+                    for (i, (a, t)) in args.iter().zip(&pk_types).enumerate() {
+                        v.visit(a, ks, tn, &format!("arg{i}(system.token)"), t);
+                    }
+                }
+                other => v.visit(other, ks, tn, "partition key token", &CqlType::BIGINT),
+            },
             RelationLhs::Tuple(names) => {
                 let types: Vec<CqlType> = names
                     .iter()
@@ -197,9 +296,12 @@ pub fn variables(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, E
                     (_, other) => v.visit(other, ks, tn, &label, &CqlType::Tuple(types.clone())),
                 }
             }
-            RelationLhs::Element(name, _) => {
+            RelationLhs::Element(name, key) => {
                 let col = table.column(name).ok_or_else(|| undefined_column(table, name))?;
-                v.visit(&r.rhs, ks, tn, name, &col.typ)
+                if let CqlType::Map { key: kt, value: vt, .. } = &col.typ {
+                    v.visit(key, ks, tn, &format!("key({name})"), kt);
+                    v.visit(&r.rhs, ks, tn, &format!("value({name})"), vt);
+                }
             }
         }
     }
@@ -212,542 +314,16 @@ pub fn variables(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, E
     Ok(v.finish(ks, tn))
 }
 
-/// A restriction on one column's values.
-#[derive(Debug, Clone, Default)]
-struct ColumnRestriction {
-    /// `=` or `IN`: the allowed values (sorted and deduplicated by the column's order).
-    values: Option<Vec<Bytes>>,
-    lower: Option<(Bytes, bool)>,
-    upper: Option<(Bytes, bool)>,
-}
-
-/// A predicate checked on each row after reading.
-#[derive(Debug, Clone)]
-struct Filter {
-    column: usize,
-    op: Operator,
-    values: Vec<Bytes>,
-}
-
-struct Restrictions {
-    partition: Vec<ColumnRestriction>,
-    clustering: Vec<ColumnRestriction>,
-    token_lower: KeyBound<i64>,
-    token_upper: KeyBound<i64>,
-    /// Multi-column clustering slices as byte ranges.
-    clustering_ranges: Option<Vec<(Bytes, Option<Bytes>)>>,
-    filters: Vec<Filter>,
-}
-
-fn non_null(b: Bound, col: &str) -> Result<Bytes, Error> {
-    match b {
-        Bound::Value(v) => Ok(v),
-        Bound::Null => Err(Error::invalid(format!("Invalid null value in condition for column {col}"))),
-        Bound::Unset => Err(Error::invalid(format!("Invalid unset value for column {col}"))),
-    }
-}
-
-/// The elements of a serialized list.
-pub fn list_elements(bytes: &[u8]) -> Result<Vec<Bytes>, Error> {
-    let bad = || Error::invalid("Invalid list value");
-    let mut cur = bytes;
-    let read_i32 = |cur: &mut &[u8]| -> Result<i32, Error> {
-        if cur.len() < 4 {
-            return Err(bad());
-        }
-        let v = i32::from_be_bytes([cur[0], cur[1], cur[2], cur[3]]);
-        *cur = &cur[4..];
-        Ok(v)
-    };
-    let n = read_i32(&mut cur)?;
-    let mut out = Vec::with_capacity(n.max(0) as usize);
-    for _ in 0..n {
-        let len = read_i32(&mut cur)?;
-        if len < 0 || cur.len() < len as usize {
-            return Err(bad());
-        }
-        out.push(Bytes::copy_from_slice(&cur[..len as usize]));
-        cur = &cur[len as usize..];
-    }
-    Ok(out)
-}
-
-fn in_values(rhs: &Term, typ: &CqlType, name: &str, values: &Values<'_>) -> Result<Vec<Bytes>, Error> {
-    match rhs {
-        Term::List(items) | Term::Tuple(items) => {
-            items.iter().map(|t| eval(t, typ, name, values).and_then(|b| non_null(b, name))).collect()
-        }
-        other => {
-            let list = non_null(eval(other, &CqlType::list(typ.clone()), &format!("in({name})"), values)?, name)?;
-            list_elements(&list)
-        }
-    }
-}
-
-fn sorted_unique(typ: &CqlType, mut v: Vec<Bytes>) -> Vec<Bytes> {
-    v.sort_by(|a, b| CqlValue::compare(typ, a, b));
-    v.dedup();
-    v
-}
-
-fn restrictions(stmt: &ast::Select, table: &Table, values: &Values<'_>) -> Result<Restrictions, Error> {
-    let mut r = Restrictions {
-        partition: vec![ColumnRestriction::default(); table.partition_key_count],
-        clustering: vec![ColumnRestriction::default(); table.clustering_count],
-        token_lower: KeyBound::Unbounded,
-        token_upper: KeyBound::Unbounded,
-        clustering_ranges: None,
-        filters: Vec::new(),
-    };
-    for rel in &stmt.where_clause {
-        match &rel.lhs {
-            RelationLhs::Column(name) => {
-                let idx = table.column_index(name).ok_or_else(|| undefined_column(table, name))?;
-                let col = &table.columns[idx];
-                let vals = match rel.op {
-                    Operator::In => sorted_unique(&col.typ, in_values(&rel.rhs, &col.typ, name, values)?),
-                    Operator::IsNotNull => Vec::new(),
-                    Operator::Contains | Operator::ContainsKey => {
-                        let t = match (&col.typ, rel.op) {
-                            (CqlType::Map { key, .. }, Operator::ContainsKey) => key.as_ref().clone(),
-                            (CqlType::Map { value, .. }, _) => value.as_ref().clone(),
-                            (CqlType::List { element, .. } | CqlType::Set { element, .. }, _) => {
-                                element.as_ref().clone()
-                            }
-                            _ => {
-                                return Err(Error::invalid(format!(
-                                    "Cannot use {} on non-collection column {name}",
-                                    if rel.op == Operator::Contains { "CONTAINS" } else { "CONTAINS KEY" }
-                                )))
-                            }
-                        };
-                        vec![non_null(eval(&rel.rhs, &t, name, values)?, name)?]
-                    }
-                    _ => vec![non_null(eval(&rel.rhs, &col.typ, name, values)?, name)?],
-                };
-                let target = match col.kind {
-                    ColumnKind::PartitionKey => Some(&mut r.partition[col.position as usize]),
-                    ColumnKind::Clustering => Some(&mut r.clustering[col.position as usize]),
-                    _ => None,
-                };
-                match (target, rel.op) {
-                    (Some(t), Operator::Eq | Operator::In) => {
-                        if t.values.is_some() {
-                            return Err(Error::invalid(format!(
-                                "{name} cannot be restricted by more than one relation if it includes an Equal"
-                            )));
-                        }
-                        t.values = Some(vals);
-                    }
-                    (Some(_), Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte)
-                        if col.kind == ColumnKind::PartitionKey =>
-                    {
-                        return Err(Error::invalid(
-                            "Only EQ and IN relation are supported on the partition key (unless you use the token() function)",
-                        ))
-                    }
-                    (Some(t), Operator::Gt | Operator::Gte) => {
-                        t.lower = Some((vals.into_iter().next().unwrap_or_default(), rel.op == Operator::Gte))
-                    }
-                    (Some(t), Operator::Lt | Operator::Lte) => {
-                        t.upper = Some((vals.into_iter().next().unwrap_or_default(), rel.op == Operator::Lte))
-                    }
-                    _ => {
-                        if !stmt.allow_filtering {
-                            return Err(Error::invalid(FILTERING_MESSAGE));
-                        }
-                        r.filters.push(Filter { column: idx, op: rel.op, values: vals });
-                    }
-                }
-            }
-            RelationLhs::Token(names) => {
-                let pk: Vec<&str> = table.partition_key().iter().map(|c| c.name.as_str()).collect();
-                if names.iter().map(|s| s.as_str()).collect::<Vec<_>>() != pk {
-                    return Err(Error::invalid(format!(
-                        "The token() function must be applied to all partition key components or none of them"
-                    )));
-                }
-                let v = non_null(eval(&rel.rhs, &CqlType::BIGINT, "partition key token", values)?, "token")?;
-                let t = CqlValue::deserialize(&CqlType::BIGINT, &v)
-                    .ok()
-                    .and_then(|v| if let CqlValue::Bigint(t) = v { Some(t) } else { None })
-                    .ok_or_else(|| Error::invalid("Invalid token value"))?;
-                match rel.op {
-                    Operator::Gt => r.token_lower = KeyBound::Excluded(t),
-                    Operator::Gte => r.token_lower = KeyBound::Included(t),
-                    Operator::Lt => r.token_upper = KeyBound::Excluded(t),
-                    Operator::Lte => r.token_upper = KeyBound::Included(t),
-                    Operator::Eq => {
-                        r.token_lower = KeyBound::Included(t);
-                        r.token_upper = KeyBound::Included(t);
-                    }
-                    _ => return Err(Error::invalid("Only EQ, <, <=, > and >= are supported on token()")),
-                }
-            }
-            RelationLhs::Tuple(names) => {
-                let cols: Vec<&crate::schema::Column> = names
-                    .iter()
-                    .map(|n| table.column(n).ok_or_else(|| undefined_column(table, n)))
-                    .collect::<Result<_, _>>()?;
-                for (i, c) in cols.iter().enumerate() {
-                    if c.kind != ColumnKind::Clustering || c.position as usize != i {
-                        return Err(Error::invalid(format!(
-                            "Multi-column relations can only be applied to clustering columns but was applied to: {}",
-                            c.name
-                        )));
-                    }
-                }
-                let types: Vec<CqlType> = cols.iter().map(|c| c.typ.clone()).collect();
-                let tuple_type = CqlType::Tuple(types.clone());
-                let label = format!("({})", names.join(","));
-                let tuples: Vec<Bytes> = match rel.op {
-                    Operator::In => in_values(&rel.rhs, &tuple_type, &label, values)?,
-                    _ => vec![non_null(eval(&rel.rhs, &tuple_type, &label, values)?, &label)?],
-                };
-                let mut ranges = Vec::new();
-                let reversed = cols[0].reversed;
-                if cols.iter().any(|c| c.reversed != reversed) {
-                    return Err(Error::invalid(
-                        "Multi-column slices over columns of mixed clustering order are not supported yet",
-                    ));
-                }
-                for t in tuples {
-                    let comps = tuple_components(&t, types.len())?;
-                    let refs: Vec<&[u8]> = comps.iter().map(|c| c.as_ref()).collect();
-                    let prefix = clustering_key(table, &refs)?;
-                    let after = Bytes::from(key::prefix_end(&prefix));
-                    let (lo_incl, hi) = match (rel.op, reversed) {
-                        (Operator::Eq | Operator::In, _) => (prefix.clone(), Some(after)),
-                        (Operator::Gt, false) | (Operator::Lt, true) => (after, None),
-                        (Operator::Gte, false) | (Operator::Lte, true) => (prefix, None),
-                        (Operator::Lt, false) | (Operator::Gt, true) => (Bytes::new(), Some(prefix)),
-                        (Operator::Lte, false) | (Operator::Gte, true) => (Bytes::new(), Some(after)),
-                        _ => return Err(Error::invalid("Unsupported operator for a multi-column relation")),
-                    };
-                    ranges.push((lo_incl, hi));
-                }
-                r.clustering_ranges = Some(match r.clustering_ranges.take() {
-                    None => ranges,
-                    Some(existing) => intersect_ranges(&existing, &ranges),
-                });
-            }
-            RelationLhs::Element(..) => {
-                if !stmt.allow_filtering {
-                    return Err(Error::invalid(FILTERING_MESSAGE));
-                }
-                return Err(Error::invalid("Map element restrictions are not supported yet"));
-            }
-        }
-    }
-    Ok(r)
-}
-
-fn tuple_components(bytes: &[u8], n: usize) -> Result<Vec<Bytes>, Error> {
-    let mut cur = bytes;
-    let mut out = Vec::new();
-    while out.len() < n && cur.len() >= 4 {
-        let len = i32::from_be_bytes([cur[0], cur[1], cur[2], cur[3]]);
-        cur = &cur[4..];
-        if len < 0 {
-            return Err(Error::invalid("Invalid null value in multi-column relation"));
-        }
-        let len = len as usize;
-        if cur.len() < len {
-            return Err(Error::invalid("Invalid tuple value"));
-        }
-        out.push(Bytes::copy_from_slice(&cur[..len]));
-        cur = &cur[len..];
-    }
-    Ok(out)
-}
-
-fn intersect_ranges(a: &[(Bytes, Option<Bytes>)], b: &[(Bytes, Option<Bytes>)]) -> Vec<(Bytes, Option<Bytes>)> {
-    let mut out = Vec::new();
-    for (s1, e1) in a {
-        for (s2, e2) in b {
-            let s = if s1 > s2 { s1.clone() } else { s2.clone() };
-            let e = match (e1, e2) {
-                (None, e) | (e, None) => e.clone(),
-                (Some(x), Some(y)) => Some(if x < y { x.clone() } else { y.clone() }),
-            };
-            if e.as_ref().map(|e| &s < e).unwrap_or(true) {
-                out.push((s, e));
-            }
-        }
-    }
-    out
-}
-
-fn in_ranges(ranges: &[(Bytes, Option<Bytes>)], ck: &[u8]) -> bool {
-    ranges.iter().any(|(s, e)| ck >= s.as_ref() && e.as_ref().map(|e| ck < e.as_ref()).unwrap_or(true))
-}
-
-/// The plan of a SELECT: which partitions, which rows in them, in what order.
-struct Plan {
-    /// Explicit partition keys (sorted as Cassandra returns them), or `None` for a range scan.
-    keys: Option<Vec<Bytes>>,
-    token_lower: KeyBound<i64>,
-    token_upper: KeyBound<i64>,
-    /// Clustering byte ranges rows must fall in; `None` = every row (incl. static-only rows).
-    ranges: Option<Vec<(Bytes, Option<Bytes>)>>,
-    /// Partition key restrictions checked per row (when not used to pick partitions).
-    filters: Vec<Filter>,
-    reversed: bool,
-}
-
-fn cartesian(lists: &[Vec<Bytes>]) -> Vec<Vec<Bytes>> {
-    let mut out: Vec<Vec<Bytes>> = vec![Vec::new()];
-    for l in lists {
-        let mut next = Vec::with_capacity(out.len() * l.len());
-        for prefix in &out {
-            for v in l {
-                let mut p = prefix.clone();
-                p.push(v.clone());
-                next.push(p);
-            }
-        }
-        out = next;
-    }
-    out
-}
-
-fn plan(stmt: &ast::Select, table: &Table, r: Restrictions) -> Result<Plan, Error> {
-    let mut filters = r.filters;
-    let pk_all_eq = r.partition.iter().all(|p| p.values.is_some());
-    let pk_any = r.partition.iter().any(|p| p.values.is_some());
-    let token_restricted = !matches!((r.token_lower, r.token_upper), (KeyBound::Unbounded, KeyBound::Unbounded));
-    let keys = if pk_all_eq && !token_restricted {
-        let lists: Vec<Vec<Bytes>> = r.partition.iter().map(|p| p.values.clone().unwrap_or_default()).collect();
-        let mut combos = cartesian(&lists);
-        // Cassandra returns IN partitions in the order of their key values.
-        let types: Vec<&CqlType> = table.partition_key().iter().map(|c| &c.typ).collect();
-        combos.sort_by(|a, b| {
-            for ((x, y), t) in a.iter().zip(b).zip(&types) {
-                let o = CqlValue::compare(t, x, y);
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
-        combos.dedup();
-        Some(
-            combos
-                .iter()
-                .map(|c| partition_key(&c.iter().map(|b| b.as_ref()).collect::<Vec<_>>()))
-                .collect::<Result<_, _>>()?,
-        )
-    } else {
-        if pk_any {
-            if !stmt.allow_filtering {
-                let missing: Vec<&str> = table
-                    .partition_key()
-                    .iter()
-                    .zip(&r.partition)
-                    .filter(|(_, p)| p.values.is_none())
-                    .map(|(c, _)| c.name.as_str())
-                    .collect();
-                return Err(Error::invalid(format!(
-                    "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING{}",
-                    if missing.is_empty() { String::new() } else { String::new() }
-                )));
-            }
-            for (i, p) in r.partition.iter().enumerate() {
-                if let Some(v) = &p.values {
-                    filters.push(Filter { column: i, op: Operator::In, values: v.clone() });
-                }
-            }
-        }
-        None
-    };
-    // Clustering: a prefix of = / IN, then at most one slice; anything else is filtering.
-    let mut ranges: Option<Vec<(Bytes, Option<Bytes>)>> = r.clustering_ranges;
-    let any_ck = r.clustering.iter().any(|c| c.values.is_some() || c.lower.is_some() || c.upper.is_some());
-    if any_ck {
-        if keys.is_none() && !stmt.allow_filtering {
-            return Err(Error::invalid(FILTERING_MESSAGE));
-        }
-        let mut prefixes: Vec<Vec<Bytes>> = vec![Vec::new()];
-        let mut built: Vec<(Bytes, Option<Bytes>)> = Vec::new();
-        let mut done = false;
-        let cols = table.clustering();
-        for (i, c) in r.clustering.iter().enumerate() {
-            let col = &cols[i];
-            let restricted = c.values.is_some() || c.lower.is_some() || c.upper.is_some();
-            if done || !restricted {
-                if restricted {
-                    if !stmt.allow_filtering {
-                        let prev = &cols[i.saturating_sub(1)].name;
-                        return Err(Error::invalid(format!(
-                            "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
-                            col.name, prev
-                        )));
-                    }
-                    let idx = table.partition_key_count + i;
-                    if let Some(v) = &c.values {
-                        filters.push(Filter { column: idx, op: Operator::In, values: v.clone() });
-                    }
-                    if let Some((v, incl)) = &c.lower {
-                        filters.push(Filter {
-                            column: idx,
-                            op: if *incl { Operator::Gte } else { Operator::Gt },
-                            values: vec![v.clone()],
-                        });
-                    }
-                    if let Some((v, incl)) = &c.upper {
-                        filters.push(Filter {
-                            column: idx,
-                            op: if *incl { Operator::Lte } else { Operator::Lt },
-                            values: vec![v.clone()],
-                        });
-                    }
-                }
-                done = true;
-                continue;
-            }
-            if let Some(vals) = &c.values {
-                let mut next = Vec::new();
-                for p in &prefixes {
-                    for v in vals {
-                        let mut q = p.clone();
-                        q.push(v.clone());
-                        next.push(q);
-                    }
-                }
-                prefixes = next;
-                continue;
-            }
-            // A slice on this column ends the prefix.
-            for p in &prefixes {
-                let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
-                let base = clustering_key(table, &refs)?;
-                let enc = |v: &Bytes| -> Result<Bytes, Error> {
-                    let mut refs2 = refs.clone();
-                    refs2.push(v.as_ref());
-                    clustering_key(table, &refs2)
-                };
-                let (value_lo, value_hi) = (&c.lower, &c.upper);
-                // In byte order, a DESC column's value bounds swap ends.
-                let (byte_lo, byte_hi) = if col.reversed { (value_hi, value_lo) } else { (value_lo, value_hi) };
-                let start = match byte_lo {
-                    None => base.clone(),
-                    Some((v, incl)) => {
-                        let e = enc(v)?;
-                        if *incl {
-                            e
-                        } else {
-                            Bytes::from(key::prefix_end(&e))
-                        }
-                    }
-                };
-                let end = match byte_hi {
-                    None => Some(Bytes::from(key::prefix_end(&base))),
-                    Some((v, incl)) => {
-                        let e = enc(v)?;
-                        Some(if *incl { Bytes::from(key::prefix_end(&e)) } else { e })
-                    }
-                };
-                built.push((start, end));
-            }
-            done = true;
-            prefixes.clear();
-        }
-        for p in prefixes {
-            let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
-            let base = clustering_key(table, &refs)?;
-            let end = Bytes::from(key::prefix_end(&base));
-            built.push((base, Some(end)));
-        }
-        built.sort();
-        ranges = Some(match ranges {
-            None => built,
-            Some(existing) => intersect_ranges(&existing, &built),
-        });
-    }
-    // ORDER BY
-    let mut reversed = false;
-    if !stmt.order_by.is_empty() {
-        if keys.is_none() {
-            return Err(Error::invalid(
-                "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.",
-            ));
-        }
-        let cols = table.clustering();
-        let mut flip: Option<bool> = None;
-        for (i, (name, order)) in stmt.order_by.iter().enumerate() {
-            let col = table.column(name).ok_or_else(|| undefined_column(table, name))?;
-            if col.kind != ColumnKind::Clustering {
-                return Err(Error::invalid(format!(
-                    "Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {name}"
-                )));
-            }
-            if cols.get(i).map(|c| &c.name) != Some(name) {
-                return Err(Error::invalid(
-                    "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY",
-                ));
-            }
-            let this = (*order == Order::Desc) != col.reversed;
-            match flip {
-                None => flip = Some(this),
-                Some(f) if f != this => {
-                    return Err(Error::invalid("Unsupported order by relation"));
-                }
-                _ => {}
-            }
-        }
-        reversed = flip.unwrap_or(false);
-    }
-    Ok(Plan { keys, token_lower: r.token_lower, token_upper: r.token_upper, ranges, filters, reversed })
-}
-
-fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
-    let col = &table.columns[filter.column];
-    let Some(v) = row.values.get(filter.column).and_then(|v| v.as_ref()) else {
-        return false;
-    };
-    let cmp = |x: &Bytes| CqlValue::compare(&col.typ, v, x);
-    match filter.op {
-        Operator::Eq => filter.values.first().map(|x| cmp(x) == Ordering::Equal).unwrap_or(false),
-        Operator::In => filter.values.iter().any(|x| cmp(x) == Ordering::Equal),
-        Operator::Neq => filter.values.first().map(|x| cmp(x) != Ordering::Equal).unwrap_or(false),
-        Operator::Lt => filter.values.first().map(|x| cmp(x) == Ordering::Less).unwrap_or(false),
-        Operator::Lte => filter.values.first().map(|x| cmp(x) != Ordering::Greater).unwrap_or(false),
-        Operator::Gt => filter.values.first().map(|x| cmp(x) == Ordering::Greater).unwrap_or(false),
-        Operator::Gte => filter.values.first().map(|x| cmp(x) != Ordering::Less).unwrap_or(false),
-        Operator::IsNotNull => true,
-        Operator::Contains | Operator::ContainsKey => {
-            let Ok(value) = CqlValue::deserialize(&col.typ, v) else { return false };
-            let Some(needle) = filter.values.first() else { return false };
-            let (elems, elem_type): (Vec<CqlValue>, &CqlType) = match (&value, &col.typ, filter.op) {
-                (
-                    CqlValue::List(items) | CqlValue::Set(items),
-                    CqlType::List { element, .. } | CqlType::Set { element, .. },
-                    _,
-                ) => (items.clone(), element),
-                (CqlValue::Map(entries), CqlType::Map { key, .. }, Operator::ContainsKey) => {
-                    (entries.iter().map(|(k, _)| k.clone()).collect(), key)
-                }
-                (CqlValue::Map(entries), CqlType::Map { value, .. }, _) => {
-                    (entries.iter().map(|(_, v)| v.clone()).collect(), value)
-                }
-                _ => return false,
-            };
-            elems.iter().any(|e| CqlValue::compare(elem_type, &e.to_bytes(), needle) == Ordering::Equal)
-        }
-        Operator::Like => false,
-    }
-}
-
 fn limit_value(term: &Option<Term>, name: &str, values: &Values<'_>) -> Result<Option<i32>, Error> {
     let Some(t) = term else { return Ok(None) };
     match eval(t, &CqlType::INT, name, values)? {
         Bound::Value(b) => {
             let v = match CqlValue::deserialize(&CqlType::INT, &b) {
                 Ok(CqlValue::Int(v)) => v,
-                _ => return Err(Error::invalid(format!("Invalid limit value"))),
+                _ => return Err(Error::invalid("Invalid limit value")),
             };
             if v <= 0 {
-                return Err(Error::invalid(format!("LIMIT must be strictly positive")));
+                return Err(Error::invalid("LIMIT must be strictly positive"));
             }
             Ok(Some(v))
         }
@@ -756,25 +332,165 @@ fn limit_value(term: &Option<Term>, name: &str, values: &Values<'_>) -> Result<O
     }
 }
 
-fn token_key_bounds(lower: KeyBound<i64>, upper: KeyBound<i64>) -> (KeyBound<Bytes>, KeyBound<Bytes>) {
-    let prefix = |t: i64| Bytes::copy_from_slice(&key::token_prefix(t));
-    let start = match lower {
-        KeyBound::Unbounded => KeyBound::Unbounded,
-        KeyBound::Included(t) => KeyBound::Included(prefix(t)),
-        KeyBound::Excluded(t) => match t.checked_add(1) {
-            Some(n) => KeyBound::Included(prefix(n)),
-            None => KeyBound::Excluded(Bytes::from(vec![0xFF; 9])),
-        },
+enum Flow {
+    Continue,
+    SkipPartition,
+    Stop,
+}
+
+/// Calls `f` with every selected row in order, starting after the paging position `resume`.
+/// `f` gets the row and the index of its partition among explicit keys.
+fn for_each_row(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    plan: &Plan,
+    distinct: bool,
+    resume: Option<&PagingState>,
+    f: &mut dyn FnMut(&CqlRow, usize) -> Result<Flow, Error>,
+) -> Result<(), Error> {
+    if plan.empty {
+        return Ok(());
+    }
+    // Returns false to stop everything.
+    let mut visit_partition = |mut rows: Vec<CqlRow>, key_index: usize| -> Result<bool, Error> {
+        if plan.reversed {
+            rows.reverse();
+        }
+        let resume_here =
+            resume.filter(|r| rows.first().map(|row| row.partition_key == r.partition_key).unwrap_or(false));
+        if let Some(r) = resume_here {
+            if r.clustering.is_none() {
+                return Ok(true);
+            }
+        }
+        for row in &rows {
+            if let Some(last) = resume_here.and_then(|r| r.clustering.as_ref()) {
+                let already = if last.is_empty() {
+                    row.clustering.is_empty()
+                } else if plan.reversed {
+                    row.clustering >= *last
+                } else {
+                    row.clustering <= *last
+                };
+                if already {
+                    continue;
+                }
+            }
+            let static_only = row.clustering.is_empty() && table.clustering_count > 0;
+            if static_only {
+                if !plan.static_rows && !distinct {
+                    continue;
+                }
+            } else if let Some(ranges) = &plan.ranges {
+                if !in_ranges(ranges, &row.clustering) {
+                    continue;
+                }
+            }
+            if !plan.filters.iter().all(|flt| passes(flt, table, row)) {
+                continue;
+            }
+            match f(row, key_index)? {
+                Flow::Continue => {}
+                Flow::SkipPartition => return Ok(true),
+                Flow::Stop => return Ok(false),
+            }
+            if distinct {
+                return Ok(true);
+            }
+        }
+        Ok(true)
     };
-    let end = match upper {
-        KeyBound::Unbounded => KeyBound::Unbounded,
-        KeyBound::Excluded(t) => KeyBound::Excluded(prefix(t)),
-        KeyBound::Included(t) => match t.checked_add(1) {
-            Some(n) => KeyBound::Excluded(prefix(n)),
-            None => KeyBound::Unbounded,
-        },
-    };
-    (start, end)
+    match &plan.keys {
+        Some(keys) => {
+            let start = resume.map(|r| r.key_index as usize).unwrap_or(0);
+            for (i, k) in keys.iter().enumerate().skip(start) {
+                let rows = ctx.partition_rows(table, k)?;
+                if rows.is_empty() {
+                    continue;
+                }
+                if !visit_partition(rows, i)? {
+                    break;
+                }
+            }
+        }
+        None => {
+            let mut start = plan.scan_start.clone();
+            if let Some(r) = resume {
+                start = KeyBound::Included(r.partition_key.clone());
+            }
+            for rows in ctx.scan_rows(table, start, plan.scan_end.clone())? {
+                let rows = rows?;
+                if rows.is_empty() {
+                    continue;
+                }
+                if !visit_partition(rows, 0)? {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One result row, with the row it came from (for post-query ordering).
+struct OutRow {
+    values: Vec<Option<Bytes>>,
+    source: Option<CqlRow>,
+}
+
+/// Accumulates the rows of a page.
+struct Pager {
+    page_size: Option<usize>,
+    remaining: Option<i32>,
+    per_partition_limit: Option<i32>,
+    out: Vec<OutRow>,
+    /// Current partition and the rows (or groups) returned from it.
+    partition: (Bytes, i32),
+    last: Option<PagingState>,
+    more: bool,
+    keep_sources: bool,
+}
+
+impl Pager {
+    fn page_full(&self) -> bool {
+        self.page_size.map(|p| self.out.len() >= p).unwrap_or(false)
+    }
+
+    /// Enters the partition of `row`; false if its per-partition limit is already reached.
+    fn enter(&mut self, row: &CqlRow) -> bool {
+        if row.partition_key != self.partition.0 {
+            self.partition = (row.partition_key.clone(), 0);
+        }
+        self.per_partition_limit.map(|l| self.partition.1 < l).unwrap_or(true)
+    }
+
+    /// Records an output row whose last source row is `row`.
+    fn emit(
+        &mut self,
+        values: Vec<Option<Bytes>>,
+        row: &CqlRow,
+        source: Option<&CqlRow>,
+        key_index: usize,
+        partition_done: bool,
+    ) {
+        self.out.push(OutRow { values, source: if self.keep_sources { source.cloned() } else { None } });
+        self.partition.1 += 1;
+        self.remaining = self.remaining.map(|r| r - 1);
+        self.last = Some(PagingState {
+            partition_key: row.partition_key.clone(),
+            clustering: if partition_done { None } else { Some(row.clustering.clone()) },
+            remaining: self.remaining,
+            key_index: key_index as u32,
+            partition_count: self.partition.1,
+        });
+        if self.page_full() && self.remaining != Some(0) {
+            self.more = true;
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.remaining == Some(0) || self.page_full()
+    }
 }
 
 /// Runs a SELECT and returns one page of rows.
@@ -785,258 +501,152 @@ pub fn execute(
     values: &Values<'_>,
     options: &QueryOptions,
 ) -> Result<Rows, Error> {
-    if stmt.json {
-        return Err(Error::invalid("SELECT JSON is not supported yet"));
-    }
-    if !stmt.group_by.is_empty() {
-        return Err(Error::invalid("GROUP BY is not supported yet"));
-    }
-    let sel = selection(stmt, table)?;
-    let restrictions = restrictions(stmt, table, values)?;
-    let plan = plan(stmt, table, restrictions)?;
+    let Query { mut sel, plan, aggregation, post_order } = analyze(stmt, table, Some(values), None)?;
+    sel.now_seconds = ctx.now_seconds;
+    let consts = sel.bind(values)?;
     let limit = limit_value(&stmt.limit, "[limit]", values)?;
     let per_partition_limit = limit_value(&stmt.per_partition_limit, "[per_partition_limit]", values)?;
-    let page_size = options.page_size.filter(|p| *p > 0).map(|p| p as usize);
+    let mut page_size = options.page_size.filter(|p| *p > 0).map(|p| p as usize);
+    if post_order.is_some() && aggregation != Aggregation::Everything && page_size.is_some() {
+        return Err(Error::invalid(ORDER_BY_WITH_IN_AND_PAGING));
+    }
+    // Everything is aggregated into one row: read it all, in one page.
+    if aggregation == Aggregation::Everything || post_order.is_some() {
+        page_size = None;
+    }
     let resume = match &options.paging_state {
         Some(b) => Some(PagingState::decode(b)?),
         None => None,
     };
-    if sel.aggregate {
-        // Aggregates read everything and return one row (Cassandra pages internally).
-        let mut count: i64 = 0;
-        let mut counts = vec![0i64; sel.items.len()];
-        let mut first: Option<CqlRow> = None;
-        for_each_row(ctx, table, &plan, stmt.distinct, None, |row, _| {
-            count += 1;
-            for (i, item) in sel.items.iter().enumerate() {
-                if let Selected::CountColumn(c) = item {
-                    if row.values[*c].is_some() {
-                        counts[i] += 1;
+    let mut pager = Pager {
+        page_size,
+        remaining: resume.as_ref().and_then(|r| r.remaining).or(limit),
+        per_partition_limit,
+        out: Vec::new(),
+        partition: match &resume {
+            Some(r) => (r.partition_key.clone(), r.partition_count),
+            None => (Bytes::new(), 0),
+        },
+        last: None,
+        more: false,
+        keep_sources: post_order.is_some(),
+    };
+    // With post-query ordering, LIMIT applies after sorting.
+    if post_order.is_some() {
+        pager.remaining = None;
+    }
+    let distinct = stmt.distinct;
+    match aggregation {
+        Aggregation::None => {
+            for_each_row(ctx, table, &plan, distinct, resume.as_ref(), &mut |row, key_index| {
+                if pager.done() {
+                    return Ok(Flow::Stop);
+                }
+                if !pager.enter(row) {
+                    return Ok(Flow::SkipPartition);
+                }
+                let values = sel.project(row, &consts)?;
+                let partition_done =
+                    distinct || per_partition_limit.map(|l| pager.partition.1 + 1 >= l).unwrap_or(false);
+                pager.emit(values, row, Some(row), key_index, partition_done);
+                Ok(if pager.done() { Flow::Stop } else { Flow::Continue })
+            })?;
+        }
+        Aggregation::Everything => {
+            let mut group = sel.new_group();
+            for_each_row(ctx, table, &plan, distinct, None, &mut |row, _| {
+                sel.accumulate(&mut group, row, &consts)?;
+                Ok(Flow::Continue)
+            })?;
+            let values = sel.finish_group(&group, &consts)?;
+            pager.out.push(OutRow { values, source: None });
+        }
+        Aggregation::Groups(prefix) => {
+            let pk_count = table.partition_key_count;
+            let group_key = |row: &CqlRow| -> (Bytes, Vec<Option<Bytes>>) {
+                (row.partition_key.clone(), row.values[pk_count..pk_count + prefix].to_vec())
+            };
+            struct Current {
+                key: (Bytes, Vec<Option<Bytes>>),
+                group: Group,
+                last_row: CqlRow,
+                first_row: CqlRow,
+                key_index: usize,
+            }
+            let mut current: Option<Current> = None;
+            let close = |pager: &mut Pager, c: Current| -> Result<(), Error> {
+                let values = sel.finish_group(&c.group, &consts)?;
+                pager.emit(values, &c.last_row, Some(&c.first_row), c.key_index, false);
+                Ok(())
+            };
+            for_each_row(ctx, table, &plan, distinct, resume.as_ref(), &mut |row, key_index| {
+                let key = group_key(row);
+                if current.as_ref().map(|c| c.key != key).unwrap_or(false) {
+                    if let Some(c) = current.take() {
+                        close(&mut pager, c)?;
+                    }
+                    if pager.done() {
+                        return Ok(Flow::Stop);
                     }
                 }
-            }
-            if first.is_none() {
-                first = Some(row.clone());
-            }
-            Flow::Continue
-        })?;
-        let row = sel
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Selected::CountRows => Some(Bytes::copy_from_slice(&count.to_be_bytes())),
-                Selected::CountColumn(_) => Some(Bytes::copy_from_slice(&counts[i].to_be_bytes())),
-                other => first.as_ref().and_then(|r| project(other, r)),
-            })
-            .collect();
-        return Ok(Rows {
-            metadata: ResultMetadata { columns: sel.specs, paging_state: None, no_metadata: options.skip_metadata },
-            rows: vec![row],
-        });
-    }
-    let mut out: Vec<Vec<Option<Bytes>>> = Vec::new();
-    let mut remaining = resume.as_ref().and_then(|r| r.remaining).or(limit);
-    let mut last: Option<(usize, Bytes, Bytes, i32)> = None;
-    let mut more = false;
-    let mut per_partition: (Bytes, i32) = (Bytes::new(), resume.as_ref().map(|r| r.partition_count).unwrap_or(0));
-    if let Some(r) = &resume {
-        per_partition.0 = r.partition_key.clone();
-    }
-    let needs_post_sort = plan.reversed || !stmt.order_by.is_empty();
-    let multi_partition_sort = needs_post_sort && plan.keys.as_ref().map(|k| k.len() > 1).unwrap_or(false);
-    if multi_partition_sort {
-        // Rows of several partitions ordered by clustering: collect, sort, then page in memory.
-        let mut all: Vec<CqlRow> = Vec::new();
-        for_each_row(ctx, table, &plan, stmt.distinct, None, |row, _| {
-            all.push(row.clone());
-            Flow::Continue
-        })?;
-        all.sort_by(
-            |a, b| if plan.reversed { b.clustering.cmp(&a.clustering) } else { a.clustering.cmp(&b.clustering) },
-        );
-        let skip = resume.as_ref().map(|r| r.key_index as usize).unwrap_or(0);
-        let mut taken = 0usize;
-        for (i, row) in all.iter().enumerate().skip(skip) {
-            if remaining == Some(0) {
-                break;
-            }
-            if page_size.map(|p| taken >= p).unwrap_or(false) {
-                more = true;
-                last = Some((i - 1, row.partition_key.clone(), row.clustering.clone(), 0));
-                break;
-            }
-            out.push(sel.items.iter().map(|it| project(it, row)).collect());
-            taken += 1;
-            remaining = remaining.map(|r| r - 1);
-        }
-        let paging_state = if more {
-            last.map(|(i, pk, ck, _)| {
-                PagingState {
-                    partition_key: pk,
-                    clustering: Some(ck),
-                    remaining,
-                    key_index: (i + 1) as u32,
-                    partition_count: 0,
+                if current.is_none() {
+                    if pager.done() {
+                        return Ok(Flow::Stop);
+                    }
+                    if !pager.enter(row) {
+                        return Ok(Flow::SkipPartition);
+                    }
+                    current = Some(Current {
+                        key,
+                        group: sel.new_group(),
+                        last_row: row.clone(),
+                        first_row: row.clone(),
+                        key_index,
+                    });
                 }
-                .encode()
-            })
-        } else {
-            None
-        };
-        return Ok(Rows {
-            metadata: ResultMetadata { columns: sel.specs, paging_state, no_metadata: options.skip_metadata },
-            rows: out,
-        });
+                if let Some(c) = current.as_mut() {
+                    sel.accumulate(&mut c.group, row, &consts)?;
+                    c.last_row = row.clone();
+                }
+                Ok(Flow::Continue)
+            })?;
+            if let Some(c) = current.take() {
+                close(&mut pager, c)?;
+            }
+        }
     }
-    for_each_row(ctx, table, &plan, stmt.distinct, resume.as_ref(), |row, key_index| {
-        if remaining == Some(0) {
-            return Flow::Stop;
+    let mut rows = pager.out;
+    if let Some((columns, desc)) = &post_order {
+        if aggregation != Aggregation::Everything {
+            rows.sort_by(|a, b| {
+                let (Some(ra), Some(rb)) = (&a.source, &b.source) else { return Ordering::Equal };
+                for c in columns {
+                    let typ = &table.columns[*c].typ;
+                    let o = match (&ra.values[*c], &rb.values[*c]) {
+                        (None, None) => Ordering::Equal,
+                        (None, Some(_)) => Ordering::Less,
+                        (Some(_), None) => Ordering::Greater,
+                        (Some(x), Some(y)) => CqlValue::compare(typ, x, y),
+                    };
+                    if o != Ordering::Equal {
+                        return if *desc { o.reverse() } else { o };
+                    }
+                }
+                Ordering::Equal
+            });
         }
-        if row.partition_key != per_partition.0 {
-            per_partition = (row.partition_key.clone(), 0);
+        if let Some(l) = limit {
+            rows.truncate(l as usize);
         }
-        if let Some(ppl) = per_partition_limit {
-            if per_partition.1 >= ppl {
-                return Flow::SkipPartition;
-            }
-        }
-        if let Some(p) = page_size {
-            if out.len() >= p {
-                more = true;
-                return Flow::Stop;
-            }
-        }
-        out.push(sel.items.iter().map(|it| project(it, row)).collect());
-        per_partition.1 += 1;
-        remaining = remaining.map(|r| r - 1);
-        last = Some((key_index, row.partition_key.clone(), row.clustering.clone(), per_partition.1));
-        Flow::Continue
-    })?;
-    let paging_state = if more {
-        last.map(|(key_index, pk, ck, count)| {
-            PagingState {
-                partition_key: pk,
-                clustering: Some(ck),
-                remaining,
-                key_index: key_index as u32,
-                partition_count: count,
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
+    }
+    let paging_state = if pager.more { pager.last.map(|s| s.encode()) } else { None };
     Ok(Rows {
-        metadata: ResultMetadata { columns: sel.specs, paging_state, no_metadata: options.skip_metadata },
-        rows: out,
+        metadata: ResultMetadata {
+            columns: sel.specs,
+            paging_state,
+            no_metadata: options.skip_metadata,
+            new_metadata_id: None,
+        },
+        rows: rows.into_iter().map(|r| r.values).collect(),
     })
-}
-
-fn project(item: &Selected, row: &CqlRow) -> Option<Bytes> {
-    match item {
-        Selected::Column(i) => row.values.get(*i).cloned().flatten(),
-        Selected::WriteTime(i) => {
-            row.cell_meta.get(*i).cloned().flatten().map(|(ts, _)| Bytes::copy_from_slice(&ts.to_be_bytes()))
-        }
-        Selected::Ttl(i) => row
-            .cell_meta
-            .get(*i)
-            .cloned()
-            .flatten()
-            .filter(|(_, ttl)| *ttl > 0)
-            .map(|(_, ttl)| Bytes::copy_from_slice(&ttl.to_be_bytes())),
-        Selected::Token => {
-            key::token_of_storage_key(&row.partition_key).ok().map(|t| Bytes::copy_from_slice(&t.to_be_bytes()))
-        }
-        Selected::CountRows | Selected::CountColumn(_) => None,
-    }
-}
-
-enum Flow {
-    Continue,
-    SkipPartition,
-    Stop,
-}
-
-/// Calls `f` with every selected row, in order, starting after the paging position.
-fn for_each_row(
-    ctx: &Ctx<'_>,
-    table: &Table,
-    plan: &Plan,
-    distinct: bool,
-    resume: Option<&PagingState>,
-    mut f: impl FnMut(&CqlRow, usize) -> Flow,
-) -> Result<(), Error> {
-    // Returns false to stop everything.
-    let mut visit_partition = |mut rows: Vec<CqlRow>, key_index: usize| -> bool {
-        if plan.reversed {
-            rows.reverse();
-        }
-        let resume_after =
-            resume.filter(|r| rows.first().map(|row| row.partition_key == r.partition_key).unwrap_or(false));
-        for row in &rows {
-            if let Some(r) = resume_after {
-                if let Some(last) = &r.clustering {
-                    let already = if plan.reversed { row.clustering >= *last } else { row.clustering <= *last };
-                    if already {
-                        continue;
-                    }
-                }
-            }
-            match &plan.ranges {
-                Some(ranges) => {
-                    if row.clustering.is_empty() && table.clustering_count > 0 {
-                        continue;
-                    }
-                    if !in_ranges(ranges, &row.clustering) {
-                        continue;
-                    }
-                }
-                None => {}
-            }
-            if !plan.filters.iter().all(|flt| passes(flt, table, row)) {
-                continue;
-            }
-            match f(row, key_index) {
-                Flow::Continue => {}
-                Flow::SkipPartition => return true,
-                Flow::Stop => return false,
-            }
-            if distinct {
-                return true;
-            }
-        }
-        true
-    };
-    match &plan.keys {
-        Some(keys) => {
-            let start = resume.map(|r| r.key_index as usize).unwrap_or(0);
-            for (i, k) in keys.iter().enumerate().skip(start) {
-                let rows = ctx.partition_rows(table, k)?;
-                if rows.is_empty() {
-                    continue;
-                }
-                if !visit_partition(rows, i) {
-                    break;
-                }
-            }
-        }
-        None => {
-            let (mut start, end) = token_key_bounds(plan.token_lower, plan.token_upper);
-            if let Some(r) = resume {
-                start = KeyBound::Included(r.partition_key.clone());
-            }
-            for rows in ctx.scan_rows(table, start, end)? {
-                let rows = rows?;
-                if rows.is_empty() {
-                    continue;
-                }
-                if !visit_partition(rows, 0) {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
 }

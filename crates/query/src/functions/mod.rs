@@ -1,0 +1,1335 @@
+//! Cassandra 5.0's native functions: their overloads, Cassandra's overload resolution
+//! (`FunctionResolver`: exact matches first, then a single weakly-assignable one), result column
+//! names (`Function.columnName`) and execution, for selectors and for terms (`WHERE`, `VALUES`, `SET`).
+//!
+//! Native functions live in the `system` keyspace and print as `system.<name>`. Since 5.0 most have a
+//! snake_case name and keep their old name as an alias (`to_date`/`todate`, `int_as_blob`/`intasblob`,
+//! ...); each alias is its own function and prints under the name it was called by.
+
+pub mod aggregate;
+pub mod num;
+
+use bytes::Bytes;
+use cql_parser::ast::{Literal, QualifiedName, Term, TypeExpr};
+use cql_types::{CqlType, CqlValue, LiteralKind, NativeType};
+
+use crate::bind::{Bound, Values};
+use crate::Error;
+use num::{Num, Op};
+
+/// What a function computes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Impl {
+    Now,
+    CurrentTimestamp,
+    CurrentDate,
+    CurrentTime,
+    Uuid,
+    MinTimeuuid,
+    MaxTimeuuid,
+    /// `to_date`, from the argument type.
+    ToDate,
+    ToTimestamp,
+    ToUnixTimestamp,
+    ToBlob,
+    FromBlob,
+    Cast,
+    Arith(Op),
+    Negate,
+    TemporalArith(Op),
+    Token,
+    ToJson,
+    FromJson,
+    Abs,
+    Exp,
+    Log,
+    Log10,
+    Round,
+    MapKeys,
+    MapValues,
+    CollectionCount,
+    CollectionMin,
+    CollectionMax,
+    CollectionSum,
+    CollectionAvg,
+    // aggregates
+    CountRows,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// One overload of a native function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// The name as registered (`blobasint`, `blob_as_int`, `castAsInt`, `_add`, ...).
+    pub name: String,
+    pub args: Vec<CqlType>,
+    pub ret: CqlType,
+    pub imp: Impl,
+}
+
+fn native(n: NativeType) -> CqlType {
+    CqlType::Native(n)
+}
+
+/// Every native type, as `CQL3Type.Native` lists them (`varchar` apart from `text`).
+const NATIVE_NAMES: &[(&str, NativeType)] = &[
+    ("ascii", NativeType::Ascii),
+    ("bigint", NativeType::Bigint),
+    ("blob", NativeType::Blob),
+    ("boolean", NativeType::Boolean),
+    ("counter", NativeType::Counter),
+    ("decimal", NativeType::Decimal),
+    ("double", NativeType::Double),
+    ("duration", NativeType::Duration),
+    ("float", NativeType::Float),
+    ("inet", NativeType::Inet),
+    ("int", NativeType::Int),
+    ("smallint", NativeType::Smallint),
+    ("text", NativeType::Text),
+    ("timestamp", NativeType::Timestamp),
+    ("tinyint", NativeType::Tinyint),
+    ("uuid", NativeType::Uuid),
+    ("varchar", NativeType::Text),
+    ("varint", NativeType::Varint),
+    ("timeuuid", NativeType::Timeuuid),
+    ("date", NativeType::Date),
+    ("time", NativeType::Time),
+];
+
+const NUMERIC: &[NativeType] = &[
+    NativeType::Tinyint,
+    NativeType::Smallint,
+    NativeType::Int,
+    NativeType::Bigint,
+    NativeType::Float,
+    NativeType::Double,
+    NativeType::Decimal,
+    NativeType::Varint,
+    NativeType::Counter,
+];
+
+fn f(name: &str, args: Vec<CqlType>, ret: CqlType, imp: Impl) -> Function {
+    Function { name: name.to_string(), args, ret, imp }
+}
+
+/// The target type of a cast function name (`castAsInt` -> int).
+fn cast_target(name: &str) -> Option<NativeType> {
+    let rest = name.strip_prefix("castAs")?;
+    let lower = rest.to_ascii_lowercase();
+    // WordUtils.capitalize of the lower-case type name.
+    let mut expected = String::new();
+    let mut chars = lower.chars();
+    if let Some(c) = chars.next() {
+        expected.push(c.to_ascii_uppercase());
+        expected.extend(chars);
+    }
+    if expected != rest {
+        return None;
+    }
+    match lower.as_str() {
+        "tinyint" | "smallint" | "int" | "bigint" | "float" | "double" | "decimal" | "varint" | "ascii" | "text"
+        | "date" | "timestamp" => NativeType::from_name(&lower),
+        _ => None,
+    }
+}
+
+/// The input types castable to `to`, per Cassandra's `CastFcts`.
+fn cast_sources(to: NativeType) -> Vec<NativeType> {
+    use NativeType as N;
+    let mut out = Vec::new();
+    match to {
+        N::Tinyint | N::Smallint | N::Int | N::Bigint | N::Float | N::Double | N::Decimal | N::Varint => {
+            out.extend(NUMERIC.iter().copied().filter(|t| *t != to));
+        }
+        N::Ascii | N::Text => {
+            out.extend(NUMERIC.iter().copied());
+            out.extend([N::Inet, N::Boolean, N::Timeuuid, N::Timestamp, N::Date, N::Time, N::Uuid]);
+            if to == N::Text {
+                out.push(N::Ascii);
+            }
+        }
+        N::Date => out.extend([N::Timeuuid, N::Timestamp]),
+        N::Timestamp => out.extend([N::Timeuuid, N::Date]),
+        _ => {}
+    }
+    out
+}
+
+/// The registered overloads named `name` (a native function: keyspace absent or `system`).
+fn candidates(name: &str) -> Vec<Function> {
+    use NativeType as N;
+    let mut out = Vec::new();
+    let fixed = |n: &str, ret: NativeType, imp: Impl| vec![f(n, vec![], native(ret), imp)];
+    match name {
+        "now" | "current_timeuuid" | "currenttimeuuid" => return fixed(name, N::Timeuuid, Impl::Now),
+        "current_timestamp" | "currenttimestamp" => return fixed(name, N::Timestamp, Impl::CurrentTimestamp),
+        "current_date" | "currentdate" => return fixed(name, N::Date, Impl::CurrentDate),
+        "current_time" | "currenttime" => return fixed(name, N::Time, Impl::CurrentTime),
+        "uuid" => return fixed(name, N::Uuid, Impl::Uuid),
+        "min_timeuuid" | "mintimeuuid" => {
+            return vec![f(name, vec![native(N::Timestamp)], native(N::Timeuuid), Impl::MinTimeuuid)]
+        }
+        "max_timeuuid" | "maxtimeuuid" => {
+            return vec![f(name, vec![native(N::Timestamp)], native(N::Timeuuid), Impl::MaxTimeuuid)]
+        }
+        "to_date" | "todate" => {
+            for a in [N::Timeuuid, N::Timestamp] {
+                out.push(f(name, vec![native(a)], native(N::Date), Impl::ToDate));
+            }
+            return out;
+        }
+        "to_timestamp" | "totimestamp" => {
+            for a in [N::Timeuuid, N::Date] {
+                out.push(f(name, vec![native(a)], native(N::Timestamp), Impl::ToTimestamp));
+            }
+            return out;
+        }
+        "to_unix_timestamp" | "tounixtimestamp" => {
+            for a in [N::Timeuuid, N::Timestamp, N::Date] {
+                out.push(f(name, vec![native(a)], native(N::Bigint), Impl::ToUnixTimestamp));
+            }
+            return out;
+        }
+        "countRows" => return vec![f(name, vec![], CqlType::BIGINT, Impl::CountRows)],
+        "sum" | "avg" => {
+            let imp = if name == "sum" { Impl::Sum } else { Impl::Avg };
+            for t in NUMERIC {
+                out.push(f(name, vec![native(*t)], native(*t), imp.clone()));
+            }
+            return out;
+        }
+        "count" | "min" | "max" => {
+            let imp = match name {
+                "count" => Impl::Count,
+                "min" => Impl::Min,
+                _ => Impl::Max,
+            };
+            for (n, t) in NATIVE_NAMES {
+                if *n == "varchar" {
+                    continue;
+                }
+                let ret = if imp == Impl::Count { CqlType::BIGINT } else { native(*t) };
+                out.push(f(name, vec![native(*t)], ret, imp.clone()));
+            }
+            return out;
+        }
+        "abs" | "exp" | "log" | "log10" | "round" => {
+            let imp = match name {
+                "abs" => Impl::Abs,
+                "exp" => Impl::Exp,
+                "log" => Impl::Log,
+                "log10" => Impl::Log10,
+                _ => Impl::Round,
+            };
+            for t in NUMERIC {
+                out.push(f(name, vec![native(*t)], native(*t), imp.clone()));
+            }
+            return out;
+        }
+        "_negate" => {
+            for t in NUMERIC {
+                out.push(f(name, vec![native(*t)], native(*t), Impl::Negate));
+            }
+            return out;
+        }
+        _ => {}
+    }
+    if let Some(op) = Op::from_function_name(name) {
+        for l in NUMERIC {
+            for r in NUMERIC {
+                out.push(f(name, vec![native(*l), native(*r)], native(num::result_type(*l, *r)), Impl::Arith(op)));
+            }
+        }
+        if matches!(op, Op::Add | Op::Sub) {
+            for t in [N::Timestamp, N::Date] {
+                out.push(f(name, vec![native(t), native(N::Duration)], native(t), Impl::TemporalArith(op)));
+            }
+        }
+        return out;
+    }
+    if let Some(to) = cast_target(name) {
+        for from in cast_sources(to) {
+            out.push(f(name, vec![native(from)], native(to), Impl::Cast));
+        }
+        return out;
+    }
+    for (tname, t) in NATIVE_NAMES {
+        if *t == N::Blob {
+            continue;
+        }
+        if name == format!("{tname}_as_blob") || name == format!("{tname}asblob") {
+            return vec![f(name, vec![native(*t)], CqlType::BLOB, Impl::ToBlob)];
+        }
+        if name == format!("blob_as_{tname}") || name == format!("blobas{tname}") {
+            return vec![f(name, vec![CqlType::BLOB], native(*t), Impl::FromBlob)];
+        }
+    }
+    out
+}
+
+/// Function factories: overloads made for the argument types given (collection functions).
+fn factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error> {
+    let imp = match name {
+        "map_keys" => Impl::MapKeys,
+        "map_values" => Impl::MapValues,
+        "collection_count" => Impl::CollectionCount,
+        "collection_min" => Impl::CollectionMin,
+        "collection_max" => Impl::CollectionMax,
+        "collection_sum" => Impl::CollectionSum,
+        "collection_avg" => Impl::CollectionAvg,
+        _ => return Ok(None),
+    };
+    if args.len() != 1 {
+        return Err(Error::invalid(format!(
+            "Invalid number of arguments for function system.{name}({}). Expected 1 but found {}",
+            match imp {
+                Impl::MapKeys | Impl::MapValues => "map",
+                Impl::CollectionCount => "collection",
+                Impl::CollectionSum | Impl::CollectionAvg => "numeric_collection",
+                _ => "collection",
+            },
+            args.len()
+        )));
+    }
+    let Some(t) = args[0].exact_type() else {
+        return Err(Error::invalid(format!(
+            "Cannot infer type of argument {} in call to function system.{name}",
+            args[0].text
+        )));
+    };
+    let unfrozen = unfreeze(&t);
+    let bad = || {
+        Error::invalid(format!(
+            "Function system.{name} requires an argument of type {}, but found argument {} of type {t}",
+            match imp {
+                Impl::MapKeys | Impl::MapValues => "map",
+                Impl::CollectionSum | Impl::CollectionAvg => "numeric_collection",
+                Impl::CollectionCount => "collection",
+                _ => "collection",
+            },
+            args[0].text
+        ))
+    };
+    let ret = match (&imp, &unfrozen) {
+        (Impl::MapKeys, CqlType::Map { key, .. }) => CqlType::set(key.as_ref().clone()),
+        (Impl::MapValues, CqlType::Map { value, .. }) => CqlType::list(value.as_ref().clone()),
+        (Impl::CollectionCount, CqlType::Map { .. } | CqlType::List { .. } | CqlType::Set { .. }) => CqlType::INT,
+        (Impl::CollectionMin | Impl::CollectionMax, CqlType::List { element, .. } | CqlType::Set { element, .. }) => {
+            element.as_ref().clone()
+        }
+        (Impl::CollectionSum | Impl::CollectionAvg, CqlType::List { element, .. } | CqlType::Set { element, .. }) => {
+            match element.as_ref() {
+                CqlType::Native(n) if num::is_numeric(*n) => element.as_ref().clone(),
+                _ => return Err(bad()),
+            }
+        }
+        _ => return Err(bad()),
+    };
+    Ok(Some(f(name, vec![t], ret, imp)))
+}
+
+fn unfreeze(t: &CqlType) -> CqlType {
+    match t {
+        CqlType::List { element, .. } => CqlType::List { element: element.clone(), frozen: false },
+        CqlType::Set { element, .. } => CqlType::Set { element: element.clone(), frozen: false },
+        CqlType::Map { key, value, .. } => CqlType::Map { key: key.clone(), value: value.clone(), frozen: false },
+        CqlType::Udt { keyspace, name, fields, .. } => {
+            CqlType::Udt { keyspace: keyspace.clone(), name: name.clone(), fields: fields.clone(), frozen: false }
+        }
+        other => other.clone(),
+    }
+}
+
+/// `receiver.isValueCompatibleWith(provided)`: values of `provided` can be read as `receiver`.
+pub fn value_compatible(receiver: &CqlType, provided: &CqlType) -> bool {
+    use NativeType as N;
+    let (r, p) = (unfreeze(receiver), unfreeze(provided));
+    if r == p {
+        return true;
+    }
+    match (&r, &p) {
+        (CqlType::Native(N::Blob), _) => true,
+        (CqlType::Native(N::Text), CqlType::Native(N::Ascii)) => true,
+        (CqlType::Native(N::Varint), CqlType::Native(N::Int | N::Bigint | N::Timestamp)) => true,
+        (CqlType::Native(N::Bigint), CqlType::Native(N::Timestamp)) => true,
+        (CqlType::Native(N::Timestamp), CqlType::Native(N::Bigint)) => true,
+        (CqlType::Native(N::Uuid), CqlType::Native(N::Timeuuid)) => true,
+        (CqlType::List { element: a, .. }, CqlType::List { element: b, .. })
+        | (CqlType::Set { element: a, .. }, CqlType::Set { element: b, .. }) => value_compatible(a, b),
+        (CqlType::Map { key: ka, value: va, .. }, CqlType::Map { key: kb, value: vb, .. }) => {
+            unfreeze(ka) == unfreeze(kb) && value_compatible(va, vb)
+        }
+        _ => false,
+    }
+}
+
+/// How well an argument fits a parameter type (Cassandra's `AssignmentTestable.TestResult`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fit {
+    No,
+    Weak,
+    Exact,
+}
+
+/// An argument of a function call as the resolver sees it.
+#[derive(Debug, Clone)]
+pub enum ArgKind<'a> {
+    /// A selector, a typed term (type hint) or a function result: its type is known.
+    Typed(CqlType),
+    Literal(&'a Literal),
+    Marker,
+    Null,
+    /// A collection, tuple or UDT literal.
+    Composite(&'a Term),
+    /// A function call in a term: resolved against each candidate parameter type.
+    Call(&'a QualifiedName, &'a [Term]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg<'a> {
+    pub kind: ArgKind<'a>,
+    /// The argument as Cassandra prints it in messages and column names.
+    pub text: String,
+}
+
+impl Arg<'_> {
+    pub fn exact_type(&self) -> Option<CqlType> {
+        match &self.kind {
+            ArgKind::Typed(t) => Some(t.clone()),
+            ArgKind::Call(name, args) => resolve_term_call(name, args, None).ok().flatten().map(|f| f.ret),
+            _ => None,
+        }
+    }
+}
+
+/// Resolves a function call appearing in a term, for a receiver of type `receiver` if known.
+fn resolve_term_call(
+    name: &QualifiedName,
+    args: &[Term],
+    receiver: Option<&CqlType>,
+) -> Result<Option<Function>, Error> {
+    let fargs: Vec<Arg<'_>> = args.iter().map(term_arg).collect();
+    resolve(name, &fargs, receiver, &[], Site::Term)
+}
+
+/// The type Cassandra prefers for a literal (`Constants.Type.getPreferedTypeFor`).
+pub fn preferred_type(lit: &Literal) -> CqlType {
+    use NativeType as N;
+    native(match lit.kind {
+        LiteralKind::String => N::Text,
+        LiteralKind::Integer => {
+            if lit.text.parse::<i32>().is_ok() {
+                N::Int
+            } else if lit.text.parse::<i64>().is_ok() {
+                N::Bigint
+            } else {
+                N::Varint
+            }
+        }
+        LiteralKind::Float => {
+            let t = lit.text.as_str();
+            if matches!(t, "NaN" | "-NaN" | "Infinity" | "-Infinity") {
+                N::Double
+            } else {
+                match num::parse_decimal(t) {
+                    Some(d) => match num::decimal_of_double(num::Num::Dec(d.clone()).to_f64()) {
+                        Some(back) if back.as_bigint_and_exponent() == d.as_bigint_and_exponent() => N::Double,
+                        _ => N::Decimal,
+                    },
+                    None => N::Double,
+                }
+            }
+        }
+        LiteralKind::Boolean => N::Boolean,
+        LiteralKind::Uuid => N::Uuid,
+        LiteralKind::Blob => N::Blob,
+        LiteralKind::Duration => N::Duration,
+    })
+}
+
+fn fold(fits: impl IntoIterator<Item = Fit>) -> Fit {
+    fits.into_iter().fold(Fit::Exact, |a, b| a.min(b))
+}
+
+fn term_fit(term: &Term, receiver: &CqlType) -> Fit {
+    match term {
+        Term::Literal(l) => literal_fit(l, receiver),
+        Term::Null => {
+            if receiver.is_counter() {
+                Fit::No
+            } else {
+                Fit::Weak
+            }
+        }
+        Term::BindMarker(_) => Fit::Weak,
+        Term::TypeHint(t, _) => match resolve_type_expr(t) {
+            Some(t) => typed_fit(&t, receiver),
+            None => Fit::Weak,
+        },
+        Term::List(items) => match unfreeze(receiver) {
+            CqlType::List { element, .. } | CqlType::Vector { element, .. } => {
+                if items.is_empty() {
+                    Fit::Weak
+                } else {
+                    fold(items.iter().map(|i| term_fit(i, &element)))
+                }
+            }
+            _ => Fit::No,
+        },
+        Term::Set(items) => match unfreeze(receiver) {
+            CqlType::Set { element, .. } => fold(items.iter().map(|i| term_fit(i, &element))),
+            CqlType::Map { .. } if items.is_empty() => Fit::Weak,
+            _ => Fit::No,
+        },
+        Term::Map(entries) => match unfreeze(receiver) {
+            CqlType::Map { key, value, .. } => {
+                if entries.is_empty() {
+                    Fit::Weak
+                } else {
+                    fold(entries.iter().flat_map(|(k, v)| [term_fit(k, &key), term_fit(v, &value)]))
+                }
+            }
+            CqlType::Set { .. } if entries.is_empty() => Fit::Weak,
+            _ => Fit::No,
+        },
+        Term::Tuple(items) => match receiver {
+            CqlType::Tuple(types) if items.len() <= types.len() => {
+                fold(items.iter().zip(types).map(|(i, t)| term_fit(i, t)))
+            }
+            _ => Fit::No,
+        },
+        Term::Udt(fields) => match receiver {
+            CqlType::Udt { fields: defs, .. } => {
+                if fields.iter().all(|(n, _)| defs.iter().any(|(d, _)| d == n)) {
+                    Fit::Weak
+                } else {
+                    Fit::No
+                }
+            }
+            _ => Fit::No,
+        },
+        Term::FunctionCall { .. } | Term::Negate(_) => Fit::Weak,
+    }
+}
+
+fn literal_fit(lit: &Literal, receiver: &CqlType) -> Fit {
+    match receiver {
+        CqlType::Native(_) => {
+            if *receiver == preferred_type(lit) {
+                Fit::Exact
+            } else if cql_types::literal::is_assignable(receiver, lit.kind) {
+                Fit::Weak
+            } else {
+                Fit::No
+            }
+        }
+        CqlType::Custom(_) => Fit::Weak,
+        _ => Fit::No,
+    }
+}
+
+fn typed_fit(provided: &CqlType, receiver: &CqlType) -> Fit {
+    if unfreeze(provided) == unfreeze(receiver) {
+        Fit::Exact
+    } else if value_compatible(receiver, provided) {
+        Fit::Weak
+    } else {
+        Fit::No
+    }
+}
+
+impl Arg<'_> {
+    pub fn fit(&self, receiver: &CqlType) -> Fit {
+        match &self.kind {
+            ArgKind::Typed(t) => typed_fit(t, receiver),
+            ArgKind::Literal(l) => literal_fit(l, receiver),
+            ArgKind::Marker => Fit::Weak,
+            ArgKind::Null => {
+                if receiver.is_counter() {
+                    Fit::No
+                } else {
+                    Fit::Weak
+                }
+            }
+            ArgKind::Composite(t) => term_fit(t, receiver),
+            // FunctionCall.Raw.testAssignment
+            ArgKind::Call(name, args) => match resolve_term_call(name, args, Some(receiver)) {
+                Ok(Some(f)) if f.ret == *receiver => Fit::Exact,
+                Ok(Some(f)) if !value_compatible(receiver, &f.ret) => Fit::No,
+                _ => Fit::Weak,
+            },
+        }
+    }
+}
+
+/// A type written in a query (type hints): native types and collections/tuples of them.
+pub fn resolve_type_expr(t: &TypeExpr) -> Option<CqlType> {
+    Some(match t {
+        TypeExpr::Native(n) => native(*n),
+        TypeExpr::List(e) => CqlType::list(resolve_type_expr(e)?),
+        TypeExpr::Set(e) => CqlType::set(resolve_type_expr(e)?),
+        TypeExpr::Map(k, v) => CqlType::map(resolve_type_expr(k)?, resolve_type_expr(v)?),
+        TypeExpr::Tuple(items) => CqlType::Tuple(items.iter().map(resolve_type_expr).collect::<Option<Vec<_>>>()?),
+        TypeExpr::Frozen(inner) => resolve_type_expr(inner)?.frozen_deep(),
+        TypeExpr::Vector(e, d) => CqlType::Vector { element: Box::new(resolve_type_expr(e)?), dimension: *d },
+        TypeExpr::Custom(c) => CqlType::Custom(c.clone()),
+        TypeExpr::UserDefined(_) => return None,
+    })
+}
+
+/// A function name as Cassandra prints it (`FunctionName.toString()`).
+pub fn display_name(name: &QualifiedName) -> String {
+    match &name.keyspace {
+        Some(k) => format!("{k}.{}", name.name),
+        None => name.name.clone(),
+    }
+}
+
+impl Function {
+    pub fn is_aggregate(&self) -> bool {
+        matches!(self.imp, Impl::CountRows | Impl::Count | Impl::Sum | Impl::Avg | Impl::Min | Impl::Max)
+    }
+
+    /// `system.<name>`.
+    pub fn qualified_name(&self) -> String {
+        format!("system.{}", self.name)
+    }
+
+    /// The result column name of a call with arguments named `args` (`Function.columnName`).
+    pub fn column_name(&self, args: &[String]) -> String {
+        match &self.imp {
+            Impl::CountRows => "count".to_string(),
+            Impl::Arith(op) | Impl::TemporalArith(op) => {
+                format!(
+                    "{} {} {}",
+                    args.first().map(String::as_str).unwrap_or(""),
+                    op.symbol(),
+                    args.get(1).map(String::as_str).unwrap_or("")
+                )
+            }
+            Impl::Negate => format!("-{}", args.first().map(String::as_str).unwrap_or("")),
+            Impl::Cast => format!("cast({} as {})", args.first().map(String::as_str).unwrap_or(""), self.ret),
+            _ => format!("{}({})", self.qualified_name(), args.join(", ")),
+        }
+    }
+
+    /// `Function.toString()`: `system.name : (arg types) -> return type`.
+    pub fn signature(&self) -> String {
+        format!(
+            "{} : ({}) -> {}",
+            self.qualified_name(),
+            self.args.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
+            self.ret
+        )
+    }
+
+    fn failure(&self, detail: String) -> Error {
+        Error::FunctionFailure {
+            message: detail,
+            keyspace: "system".to_string(),
+            function: self.name.clone(),
+            arg_types: self.args.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    /// Runs a scalar function on serialized arguments (`None` is null).
+    pub fn execute(&self, args: &[Option<Bytes>]) -> Result<Option<Bytes>, Error> {
+        execute_scalar(self, args)
+    }
+}
+
+/// Where a call appears, which decides how `toJson`/`fromJson` behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    Selection,
+    Term,
+}
+
+/// Resolves a call of `name` with `args`, as Cassandra's `FunctionResolver.get`. `receiver` is the
+/// type the result is assigned to (terms), `pk_types` the table's partition key types (for token).
+/// `Ok(None)` means no function has that name.
+pub fn resolve(
+    name: &QualifiedName,
+    args: &[Arg<'_>],
+    receiver: Option<&CqlType>,
+    pk_types: &[CqlType],
+    site: Site,
+) -> Result<Option<Function>, Error> {
+    let native_name = match name.keyspace.as_deref() {
+        None | Some("system") => name.name.as_str(),
+        Some(_) => return Ok(None),
+    };
+    if native_name == "token" {
+        let fun = f("token", pk_types.to_vec(), CqlType::BIGINT, Impl::Token);
+        validate_single(&fun, args)?;
+        return Ok(Some(fun));
+    }
+    if native_name == "tojson" {
+        if site == Site::Term {
+            return Err(Error::invalid("toJson() may only be used within the selection clause of SELECT statements"));
+        }
+        if args.len() != 1 {
+            return Err(Error::invalid(format!("toJson() only accepts one argument (got {})", args.len())));
+        }
+        let Some(t) = args[0].exact_type() else {
+            return Err(Error::invalid(format!(
+                "Cannot infer type of argument {} in call to function system.tojson",
+                args[0].text
+            )));
+        };
+        return Ok(Some(f("tojson", vec![t], CqlType::TEXT, Impl::ToJson)));
+    }
+    if native_name == "fromjson" {
+        let Some(r) = receiver.filter(|_| site == Site::Term) else {
+            return Err(Error::invalid("fromJson() cannot be used in the selection clause of a SELECT statement"));
+        };
+        if args.len() != 1 {
+            return Err(Error::invalid(format!("fromJson() only accepts one argument (got {})", args.len())));
+        }
+        return Ok(Some(f("fromjson", vec![CqlType::TEXT], r.clone(), Impl::FromJson)));
+    }
+    let mut cands = candidates(native_name);
+    if let Some(fun) = factory(native_name, args)? {
+        cands.push(fun);
+    }
+    if cands.is_empty() {
+        return Ok(None);
+    }
+    if cands.len() == 1 {
+        let fun = cands.remove(0);
+        validate_single(&fun, args)?;
+        return Ok(Some(fun));
+    }
+    let mut compatibles: Vec<Function> = Vec::new();
+    for c in cands.iter() {
+        if let Some(r) = receiver {
+            if typed_fit(&c.ret, r) == Fit::No {
+                continue;
+            }
+        }
+        if c.args.len() != args.len() {
+            continue;
+        }
+        match fold(args.iter().zip(&c.args).map(|(a, t)| a.fit(t))) {
+            Fit::Exact => return Ok(Some(c.clone())),
+            Fit::Weak => compatibles.push(c.clone()),
+            Fit::No => {}
+        }
+    }
+    let display = display_name(name);
+    let op = Op::from_function_name(native_name)
+        .filter(|_| name.keyspace.is_none() || name.keyspace.as_deref() == Some("system"));
+    if compatibles.is_empty() {
+        if let (Some(op), [a, b]) = (op, args) {
+            return Err(Error::invalid(format!(
+                "the '{}' operation is not supported between {} and {}",
+                op.symbol(),
+                a.text,
+                b.text
+            )));
+        }
+        return Err(Error::invalid(format!(
+            "Invalid call to function {display}, none of its type signatures match (known type signatures: {})",
+            cands.iter().map(Function::signature).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if compatibles.len() > 1 {
+        if let Some(op) = op {
+            if let Some(r) = receiver {
+                if !args.iter().any(|a| matches!(a.kind, ArgKind::Marker)) {
+                    if let Some(c) = compatibles.iter().find(|c| c.args.iter().all(|t| t == r)) {
+                        return Ok(Some(c.clone()));
+                    }
+                }
+            }
+            return Err(Error::invalid(format!(
+                "Ambiguous '{}' operation: use type casts to disambiguate",
+                op.symbol()
+            )));
+        }
+        if native_name == "_negate" {
+            return Err(Error::invalid("Ambiguous negation: use type casts to disambiguate"));
+        }
+        return Err(Error::invalid(format!(
+            "Ambiguous call to function {display} (can be matched by following signatures: {}): use type casts to disambiguate",
+            compatibles.iter().map(Function::signature).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(compatibles.pop())
+}
+
+fn validate_single(fun: &Function, args: &[Arg<'_>]) -> Result<(), Error> {
+    if args.len() != fun.args.len() {
+        return Err(Error::invalid(format!(
+            "Invalid number of arguments in call to function {}: {} required but {} provided",
+            fun.qualified_name(),
+            fun.args.len(),
+            args.len()
+        )));
+    }
+    for (i, (a, t)) in args.iter().zip(&fun.args).enumerate() {
+        if matches!(a.kind, ArgKind::Marker) {
+            continue;
+        }
+        if a.fit(t) == Fit::No {
+            return Err(Error::invalid(format!(
+                "Type error: {} cannot be passed as argument {i} of function {} of type {t}",
+                a.text,
+                fun.qualified_name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The name of the bind variable receiving argument `i` of `fun` (`makeArgSpec`).
+pub fn arg_spec_name(fun: &Function, i: usize) -> String {
+    format!("arg{i}({})", fun.qualified_name().to_lowercase())
+}
+
+/// Cassandra's text of a term (`Term.Raw.getText()`), used in messages and result column names.
+pub fn term_text(t: &Term) -> String {
+    match t {
+        Term::Literal(l) => match l.kind {
+            LiteralKind::String => format!("'{}'", l.text),
+            LiteralKind::Blob => format!("0x{}", l.text),
+            _ => l.text.clone(),
+        },
+        Term::Null => "NULL".into(),
+        Term::BindMarker(_) => "?".into(),
+        Term::List(items) => format!("[{}]", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
+        Term::Set(items) => format!("{{{}}}", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
+        Term::Map(entries) => format!(
+            "{{{}}}",
+            entries.iter().map(|(k, v)| format!("{}: {}", term_text(k), term_text(v))).collect::<Vec<_>>().join(", ")
+        ),
+        Term::Tuple(items) => format!("({})", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
+        Term::Udt(fields) => format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(n, v)| format!("{}: {}", cql_types::maybe_quote(n), term_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Term::FunctionCall { name, args } => {
+            format!("{}({})", display_name(name), args.iter().map(term_text).collect::<Vec<_>>().join(", "))
+        }
+        Term::TypeHint(t, inner) => format!("({}){}", type_expr_text(t), term_text(inner)),
+        Term::Negate(inner) => format!("-{}", term_text(inner)),
+    }
+}
+
+/// A written type as Cassandra prints it (`CQL3Type.Raw.toString()`): as written, without implied
+/// `frozen`.
+pub fn type_expr_text(t: &TypeExpr) -> String {
+    let join = |items: &[TypeExpr]| items.iter().map(type_expr_text).collect::<Vec<_>>().join(", ");
+    match t {
+        TypeExpr::Native(n) => n.name().to_string(),
+        TypeExpr::List(e) => format!("list<{}>", type_expr_text(e)),
+        TypeExpr::Set(e) => format!("set<{}>", type_expr_text(e)),
+        TypeExpr::Map(k, v) => format!("map<{}, {}>", type_expr_text(k), type_expr_text(v)),
+        TypeExpr::Tuple(items) => format!("tuple<{}>", join(items)),
+        TypeExpr::Frozen(inner) => format!("frozen<{}>", type_expr_text(inner)),
+        TypeExpr::Vector(e, d) => format!("vector<{}, {d}>", type_expr_text(e)),
+        TypeExpr::UserDefined(n) => display_name(n),
+        TypeExpr::Custom(c) => format!("'{c}'"),
+    }
+}
+
+/// The argument of a call in a term (WHERE, VALUES, SET), for resolution.
+fn term_arg(t: &Term) -> Arg<'_> {
+    let text = term_text(t);
+    let kind = match t {
+        Term::Literal(l) => ArgKind::Literal(l),
+        Term::Null => ArgKind::Null,
+        Term::BindMarker(_) => ArgKind::Marker,
+        Term::TypeHint(te, _) => match resolve_type_expr(te) {
+            Some(ty) => ArgKind::Typed(ty),
+            None => ArgKind::Composite(t),
+        },
+        Term::FunctionCall { name, args } => ArgKind::Call(name, args),
+        _ => ArgKind::Composite(t),
+    };
+    Arg { kind, text }
+}
+
+/// Resolves a function call term assigned to `receiver_type` (Cassandra's `FunctionCall.Raw.prepare`).
+pub fn prepare_term_call(
+    name: &QualifiedName,
+    args: &[Term],
+    receiver_type: &CqlType,
+    receiver: &str,
+) -> Result<Function, Error> {
+    let fargs: Vec<Arg<'_>> = args.iter().map(term_arg).collect();
+    let fun = resolve(name, &fargs, Some(receiver_type), &[], Site::Term)?
+        .ok_or_else(|| Error::invalid(format!("Unknown function {} called", display_name(name))))?;
+    if fun.is_aggregate() {
+        return Err(Error::invalid("Aggregation function are not supported in the where clause"));
+    }
+    if typed_fit(&fun.ret, receiver_type) == Fit::No {
+        if let Impl::Arith(op) | Impl::TemporalArith(op) = fun.imp {
+            return Err(Error::invalid(format!(
+                "Type error: cannot assign result of operation {} (type {}) to {receiver} (type {receiver_type})",
+                op.symbol(),
+                fun.ret
+            )));
+        }
+        return Err(Error::invalid(format!(
+            "Type error: cannot assign result of function {} (type {}) to {receiver} (type {receiver_type})",
+            fun.qualified_name(),
+            fun.ret
+        )));
+    }
+    Ok(fun)
+}
+
+/// Evaluates a function call term for a receiver of type `typ` called `receiver`.
+pub fn call_in_term(
+    name: &QualifiedName,
+    args: &[Term],
+    typ: &CqlType,
+    receiver: &str,
+    values: &Values<'_>,
+) -> Result<Bound, Error> {
+    let fun = prepare_term_call(name, args, typ, receiver)?;
+    let mut bound = Vec::with_capacity(args.len());
+    for (i, (a, t)) in args.iter().zip(&fun.args).enumerate() {
+        match crate::bind::eval(a, t, &arg_spec_name(&fun, i), values)? {
+            Bound::Value(b) => bound.push(Some(b)),
+            Bound::Null => bound.push(None),
+            Bound::Unset => {
+                return Err(Error::invalid(format!(
+                    "Invalid unset value for argument in call to function {}",
+                    fun.qualified_name()
+                )))
+            }
+        }
+    }
+    Ok(match fun.execute(&bound)? {
+        Some(b) => Bound::Value(b),
+        None => Bound::Null,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+const DATE_EPOCH: i64 = 1 << 31;
+/// 100-ns intervals between 1582-10-15 and 1970-01-01.
+const GREGORIAN_OFFSET: i64 = 0x01B2_1DD2_1381_4000;
+
+/// The milliseconds since the epoch of a temporal value (`TemporalType.toTimeInMillis`).
+fn temporal_millis(t: &CqlType, b: &[u8]) -> Option<i64> {
+    match t {
+        CqlType::Native(NativeType::Timeuuid) => crate::clock::timeuuid_millis(b),
+        CqlType::Native(NativeType::Timestamp) => match CqlValue::deserialize(t, b).ok()? {
+            CqlValue::Timestamp(ms) => Some(ms),
+            _ => None,
+        },
+        CqlType::Native(NativeType::Date) => match CqlValue::deserialize(t, b).ok()? {
+            CqlValue::Date(d) => Some((d as i64 - DATE_EPOCH) * MILLIS_PER_DAY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn date_of_millis(ms: i64) -> Bytes {
+    let days = ms.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH;
+    Bytes::from(CqlValue::Date(days as u32).to_bytes())
+}
+
+fn bigint(v: i64) -> Bytes {
+    Bytes::copy_from_slice(&v.to_be_bytes())
+}
+
+/// A version 1 UUID at `millis` with the given clock sequence and node (`TimeUUID.minAtUnixMillis`).
+fn fake_timeuuid(millis: i64, extra_ticks: i64, lsb: u64) -> Bytes {
+    let ticks = millis.wrapping_mul(10_000).wrapping_add(GREGORIAN_OFFSET).wrapping_add(extra_ticks) as u64;
+    let time_low = (ticks & 0xFFFF_FFFF) as u32;
+    let time_mid = ((ticks >> 32) & 0xFFFF) as u16;
+    let time_hi = (((ticks >> 48) & 0x0FFF) as u16) | 0x1000;
+    let mut b = Vec::with_capacity(16);
+    b.extend_from_slice(&time_low.to_be_bytes());
+    b.extend_from_slice(&time_mid.to_be_bytes());
+    b.extend_from_slice(&time_hi.to_be_bytes());
+    b.extend_from_slice(&lsb.to_be_bytes());
+    Bytes::from(b)
+}
+
+fn num_of(t: &CqlType, b: &[u8]) -> Option<Num> {
+    match t {
+        CqlType::Native(n) => Num::decode(*n, b),
+        _ => None,
+    }
+}
+
+/// The text of a value as a cast to text gives it (`toCQLLiteral` without the quotes).
+fn cast_text(t: &CqlType, b: &[u8]) -> Option<String> {
+    let v = CqlValue::deserialize(t, b).ok()?;
+    Some(match v {
+        CqlValue::Ascii(s) | CqlValue::Text(s) => s,
+        CqlValue::Float(f) => num::float_text(f),
+        CqlValue::Double(d) => num::double_text(d),
+        other => {
+            let lit = other.to_cql_literal();
+            match lit.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+                Some(inner) => inner.replace("''", "'"),
+                None => lit,
+            }
+        }
+    })
+}
+
+fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes>, Error> {
+    use NativeType as N;
+    let arg = |i: usize| args.get(i).and_then(|a| a.as_ref());
+    let arg_type = |i: usize| fun.args.get(i).cloned().unwrap_or(CqlType::BLOB);
+    let now_ms = crate::clock::now_millis();
+    Ok(match &fun.imp {
+        Impl::Now => Some(Bytes::copy_from_slice(crate::clock::timeuuid().as_bytes())),
+        Impl::CurrentTimestamp => Some(Bytes::from(CqlValue::Timestamp(now_ms).to_bytes())),
+        Impl::CurrentDate => Some(date_of_millis(now_ms)),
+        Impl::CurrentTime => {
+            Some(Bytes::from(CqlValue::Time(now_ms.rem_euclid(MILLIS_PER_DAY) * 1_000_000).to_bytes()))
+        }
+        Impl::Uuid => Some(Bytes::copy_from_slice(uuid::Uuid::new_v4().as_bytes())),
+        Impl::MinTimeuuid | Impl::MaxTimeuuid | Impl::ToDate | Impl::ToTimestamp | Impl::ToUnixTimestamp => {
+            let Some(b) = arg(0).filter(|b| !b.is_empty()) else { return Ok(None) };
+            let Some(ms) = temporal_millis(&arg_type(0), b) else { return Ok(None) };
+            match fun.imp {
+                Impl::MinTimeuuid => Some(fake_timeuuid(ms, 0, 0x8080_8080_8080_8080)),
+                Impl::MaxTimeuuid => Some(fake_timeuuid(ms, 9_999, 0x7f7f_7f7f_7f7f_7f7f)),
+                Impl::ToDate => Some(date_of_millis(ms)),
+                Impl::ToTimestamp => Some(Bytes::from(CqlValue::Timestamp(ms).to_bytes())),
+                _ => Some(bigint(ms)),
+            }
+        }
+        Impl::ToBlob => arg(0).cloned(),
+        Impl::FromBlob => {
+            let Some(b) = arg(0) else { return Ok(None) };
+            if CqlValue::validate(&fun.ret, b).is_err() {
+                return Err(Error::invalid(format!(
+                    "In call to function {}, value 0x{} is not a valid binary representation for type {}",
+                    fun.qualified_name(),
+                    b.iter().map(|x| format!("{x:02x}")).collect::<String>(),
+                    fun.ret
+                )));
+            }
+            Some(b.clone())
+        }
+        Impl::Cast => {
+            let Some(b) = arg(0) else { return Ok(None) };
+            let from = arg_type(0);
+            match &fun.ret {
+                CqlType::Native(N::Text | N::Ascii) => {
+                    if b.is_empty() && !from.empty_is_a_value() {
+                        return Ok(None);
+                    }
+                    cast_text(&from, b).map(|s| Bytes::from(s.into_bytes()))
+                }
+                CqlType::Native(N::Date) => temporal_millis(&from, b).map(date_of_millis),
+                CqlType::Native(N::Timestamp) => {
+                    temporal_millis(&from, b).map(|ms| Bytes::from(CqlValue::Timestamp(ms).to_bytes()))
+                }
+                CqlType::Native(to) => match num_of(&from, b) {
+                    Some(n) => Some(n.cast(*to).map_err(|e| fun.failure(e))?.encode()),
+                    None => None,
+                },
+                _ => None,
+            }
+        }
+        Impl::Arith(op) => {
+            let (Some(l), Some(r)) = (arg(0), arg(1)) else { return Ok(None) };
+            if l.is_empty() || r.is_empty() {
+                return Ok(None);
+            }
+            let (Some(ln), Some(rn)) = (num_of(&arg_type(0), l), num_of(&arg_type(1), r)) else { return Ok(None) };
+            let CqlType::Native(rt) = fun.ret else { return Ok(None) };
+            match num::arith(*op, rt, &ln, &rn) {
+                Ok(v) => Some(v.encode()),
+                Err(e) => {
+                    return Err(Error::FunctionFailure {
+                        message: format!("the operation '{} {} {}' failed: {e}", arg_type(0), op.symbol(), arg_type(1)),
+                        keyspace: "system".into(),
+                        function: fun.name.clone(),
+                        arg_types: fun.args.iter().map(|t| t.to_string()).collect(),
+                    })
+                }
+            }
+        }
+        Impl::Negate => {
+            let Some(b) = arg(0).filter(|b| !b.is_empty()) else { return Ok(None) };
+            num_of(&arg_type(0), b).map(|n| num::negate(&n).encode())
+        }
+        Impl::TemporalArith(op) => {
+            let (Some(l), Some(r)) = (arg(0), arg(1)) else { return Ok(None) };
+            if l.is_empty() || r.is_empty() {
+                return Ok(None);
+            }
+            let Some(ms) = temporal_millis(&arg_type(0), l) else { return Ok(None) };
+            let Ok(CqlValue::Duration { months, days, nanoseconds }) = CqlValue::deserialize(&native(N::Duration), r)
+            else {
+                return Ok(None);
+            };
+            let sign = if *op == Op::Add { 1 } else { -1 };
+            let result = add_duration(ms, sign * months as i64, sign * days as i64, sign * nanoseconds);
+            if arg_type(0) == native(N::Date) {
+                Some(date_of_millis(result))
+            } else {
+                Some(Bytes::from(CqlValue::Timestamp(result).to_bytes()))
+            }
+        }
+        Impl::Token => {
+            if args.iter().any(|a| a.is_none()) {
+                return Ok(None);
+            }
+            let parts: Vec<&[u8]> = args.iter().map(|a| a.as_deref().unwrap_or(&[])).collect();
+            let serialized = cql_types::key::serialize_partition_key(&parts);
+            Some(bigint(cql_types::token::murmur3_token(&serialized)))
+        }
+        Impl::ToJson => match arg(0) {
+            None => Some(Bytes::from_static(b"null")),
+            Some(b) => Some(Bytes::from(crate::json::to_json(&arg_type(0), b).into_bytes())),
+        },
+        Impl::FromJson => {
+            let Some(b) = arg(0) else { return Ok(None) };
+            let text = String::from_utf8_lossy(b).into_owned();
+            let parsed = crate::json::parse(&text).map_err(|e| Error::FunctionFailure {
+                message: format!(
+                    "execution of 'system.fromjson[text]' failed: Could not decode JSON string '{text}': com.fasterxml.jackson.core.JsonParseException: {e}"
+                ),
+                keyspace: "system".into(),
+                function: "fromjson".into(),
+                arg_types: vec!["text".into()],
+            })?;
+            crate::json::from_json(&fun.ret, &parsed)
+                .map_err(|e| fun.failure(format!("org.apache.cassandra.serializers.MarshalException: {e}")))?
+        }
+        Impl::Abs | Impl::Exp | Impl::Log | Impl::Log10 | Impl::Round => {
+            let Some(b) = arg(0).filter(|b| !b.is_empty()) else { return Ok(None) };
+            let Some(n) = num_of(&arg_type(0), b) else { return Ok(None) };
+            Some(math(&fun.imp, &n).map_err(|e| fun.failure(e))?.encode())
+        }
+        Impl::MapKeys
+        | Impl::MapValues
+        | Impl::CollectionCount
+        | Impl::CollectionMin
+        | Impl::CollectionMax
+        | Impl::CollectionSum
+        | Impl::CollectionAvg => {
+            let Some(b) = arg(0) else { return Ok(None) };
+            collection_fn(fun, &arg_type(0), b)?
+        }
+        Impl::CountRows | Impl::Count | Impl::Sum | Impl::Avg | Impl::Min | Impl::Max => None,
+    })
+}
+
+/// `Duration.addTo`: months and days in the UTC calendar, then nanoseconds (as milliseconds).
+fn add_duration(ms: i64, months: i64, days: i64, nanos: i64) -> i64 {
+    let mut result = ms;
+    if months != 0 {
+        let day_ms = ms.rem_euclid(MILLIS_PER_DAY);
+        let days_since_epoch = ms.div_euclid(MILLIS_PER_DAY);
+        let (y, m, d) = civil_from_days(days_since_epoch);
+        let total = y * 12 + (m as i64 - 1) + months;
+        let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+        let nd = d.min(days_in_month(ny, nm));
+        result = days_from_civil(ny, nm, nd) * MILLIS_PER_DAY + day_ms;
+    }
+    result + days * MILLIS_PER_DAY + nanos / 1_000_000
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn math(imp: &Impl, n: &Num) -> Result<Num, String> {
+    use bigdecimal::RoundingMode;
+    let f = |x: f64| -> f64 {
+        match imp {
+            Impl::Exp => x.exp(),
+            Impl::Log => x.ln(),
+            Impl::Log10 => x.log10(),
+            _ => x,
+        }
+    };
+    Ok(match (imp, n) {
+        (Impl::Abs, Num::I8(v)) => Num::I8(v.wrapping_abs()),
+        (Impl::Abs, Num::I16(v)) => Num::I16(v.wrapping_abs()),
+        (Impl::Abs, Num::I32(v)) => Num::I32(v.wrapping_abs()),
+        (Impl::Abs, Num::I64(v)) => Num::I64(v.wrapping_abs()),
+        (Impl::Abs, Num::F32(v)) => Num::F32(v.abs()),
+        (Impl::Abs, Num::F64(v)) => Num::F64(v.abs()),
+        (Impl::Abs, Num::Dec(d)) => Num::Dec(d.abs()),
+        (Impl::Abs, Num::Var(b)) => {
+            Num::Var(if b.sign() == bigdecimal::num_bigint::Sign::Minus { -b.clone() } else { b.clone() })
+        }
+        (Impl::Round, Num::F32(v)) => Num::F32((v + 0.5).floor()),
+        (Impl::Round, Num::F64(v)) => Num::F64((v + 0.5).floor()),
+        (Impl::Round, Num::Dec(d)) => Num::Dec(d.with_scale_round(0, RoundingMode::HalfUp)),
+        (Impl::Round, other) => other.clone(),
+        (_, Num::I8(v)) => Num::I8(f(*v as f64) as i8),
+        (_, Num::I16(v)) => Num::I16(f(*v as f64) as i16),
+        (_, Num::I32(v)) => Num::I32(f(*v as f64) as i32),
+        (_, Num::I64(v)) => Num::I64(f(*v as f64) as i64),
+        (_, Num::F32(v)) => Num::F32(f(*v as f64) as f32),
+        (_, Num::F64(v)) => Num::F64(f(*v)),
+        (_, Num::Dec(d)) => {
+            let r = f(Num::Dec(d.clone()).to_f64());
+            Num::Dec(num::decimal_of_double(r).ok_or_else(|| format!("Infinite or NaN: {}", num::double_text(r)))?)
+        }
+        (_, Num::Var(b)) => Num::Var(bigdecimal::num_bigint::BigInt::from(f(Num::Var(b.clone()).to_f64()) as i64)),
+    })
+}
+
+fn collection_fn(fun: &Function, t: &CqlType, b: &[u8]) -> Result<Option<Bytes>, Error> {
+    let v = CqlValue::deserialize(t, b).map_err(|e| Error::invalid(e.0))?;
+    let (elements, element_type): (Vec<CqlValue>, Option<CqlType>) = match (&v, unfreeze(t)) {
+        (
+            CqlValue::List(items) | CqlValue::Set(items),
+            CqlType::List { element, .. } | CqlType::Set { element, .. },
+        ) => (items.clone(), Some(*element)),
+        (CqlValue::Map(entries), _) => match fun.imp {
+            Impl::MapKeys => {
+                return Ok(Some(Bytes::from(
+                    CqlValue::Set(entries.iter().map(|(k, _)| k.clone()).collect()).to_bytes(),
+                )))
+            }
+            Impl::MapValues => {
+                return Ok(Some(Bytes::from(
+                    CqlValue::List(entries.iter().map(|(_, v)| v.clone()).collect()).to_bytes(),
+                )))
+            }
+            _ => (entries.iter().map(|(k, _)| k.clone()).collect(), None),
+        },
+        _ => return Ok(None),
+    };
+    Ok(match fun.imp {
+        Impl::CollectionCount => Some(Bytes::copy_from_slice(&(elements.len() as i32).to_be_bytes())),
+        Impl::CollectionMin | Impl::CollectionMax => {
+            let Some(et) = element_type else { return Ok(None) };
+            let mut best: Option<Vec<u8>> = None;
+            for e in &elements {
+                let eb = e.to_bytes();
+                let better = match &best {
+                    None => true,
+                    Some(cur) => {
+                        let o = CqlValue::compare(&et, &eb, cur);
+                        if fun.imp == Impl::CollectionMin {
+                            o.is_lt()
+                        } else {
+                            o.is_gt()
+                        }
+                    }
+                };
+                if better {
+                    best = Some(eb);
+                }
+            }
+            best.map(Bytes::from)
+        }
+        Impl::CollectionSum | Impl::CollectionAvg => {
+            let Some(CqlType::Native(et)) = element_type else { return Ok(None) };
+            let agg_fun = Function {
+                name: if fun.imp == Impl::CollectionSum { "sum".into() } else { "avg".into() },
+                args: vec![native(et)],
+                ret: native(et),
+                imp: if fun.imp == Impl::CollectionSum { Impl::Sum } else { Impl::Avg },
+            };
+            let mut agg = aggregate::Aggregator::new(&agg_fun);
+            for e in &elements {
+                agg.add(&[Some(Bytes::from(e.to_bytes()))]);
+            }
+            agg.compute()?
+        }
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(kind: LiteralKind, text: &str) -> Literal {
+        Literal { kind, text: text.into() }
+    }
+
+    fn name(n: &str) -> QualifiedName {
+        QualifiedName { keyspace: None, name: n.into() }
+    }
+
+    #[test]
+    fn legacy_and_snake_case_names_resolve_and_print_as_called() {
+        let args = [Arg { kind: ArgKind::Typed(CqlType::BLOB), text: "b".into() }];
+        let f = resolve(&name("blobasint"), &args, None, &[], Site::Selection).unwrap().unwrap();
+        assert_eq!(f.column_name(&["b".into()]), "system.blobasint(b)");
+        let f = resolve(&name("blob_as_int"), &args, None, &[], Site::Selection).unwrap().unwrap();
+        assert_eq!(f.ret, CqlType::INT);
+    }
+
+    #[test]
+    fn operations_pick_the_exact_overload_for_literals() {
+        let l = lit(LiteralKind::Integer, "1");
+        let args = [
+            Arg { kind: ArgKind::Typed(CqlType::BIGINT), text: "v".into() },
+            Arg { kind: ArgKind::Literal(&l), text: "1".into() },
+        ];
+        let f = resolve(&name("_add"), &args, None, &[], Site::Selection).unwrap().unwrap();
+        assert_eq!(f.ret, CqlType::BIGINT);
+        assert_eq!(f.column_name(&["v".into(), "1".into()]), "v + 1");
+    }
+
+    #[test]
+    fn min_and_max_timeuuid_bracket_a_millisecond() {
+        let fun =
+            resolve(&name("mintimeuuid"), &[Arg { kind: ArgKind::Marker, text: "?".into() }], None, &[], Site::Term)
+                .unwrap()
+                .unwrap();
+        let ts = Bytes::from(CqlValue::Timestamp(1_000).to_bytes());
+        let u = fun.execute(&[Some(ts)]).unwrap().unwrap();
+        assert_eq!(crate::clock::timeuuid_millis(&u), Some(1_000));
+        assert_eq!(&u[8..], &[0x80; 8]);
+    }
+
+    #[test]
+    fn adding_months_clamps_to_the_end_of_month() {
+        // 2020-01-31 + 1mo = 2020-02-29
+        let jan31 = days_from_civil(2020, 1, 31) * MILLIS_PER_DAY;
+        assert_eq!(add_duration(jan31, 1, 0, 0), days_from_civil(2020, 2, 29) * MILLIS_PER_DAY);
+    }
+}

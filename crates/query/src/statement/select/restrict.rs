@@ -1,0 +1,1078 @@
+//! The WHERE clause of a SELECT: Cassandra's `StatementRestrictions` (which relations are allowed
+//! together, with its messages), then the partitions to read, the clustering ranges within them
+//! and the filters left for each row.
+
+use std::cmp::Ordering;
+use std::ops::Bound as KeyBound;
+
+use bytes::Bytes;
+use cql_parser::ast::{self, Operator, RelationLhs, Term};
+use cql_types::{key, CqlType, CqlValue};
+
+use super::{list_elements, undefined_column, FILTERING_MESSAGE};
+use crate::bind::{eval, Bound, Values};
+use crate::functions::term_text;
+use crate::row::{clustering_key, partition_key, CqlRow};
+use crate::schema::{Column, ColumnKind, Table};
+use crate::Error;
+
+/// A predicate checked on each row after reading.
+#[derive(Debug, Clone)]
+pub enum FilterOp {
+    /// `=`, `<`, `<=`, `>`, `>=` against a value.
+    Cmp(Operator, Bytes),
+    In(Vec<Bytes>),
+    Contains(Bytes),
+    ContainsKey(Bytes),
+    /// `m[key] op value`.
+    Entry(Bytes, Operator, Bytes),
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub column: usize,
+    pub op: FilterOp,
+}
+
+/// The restrictions on one primary key column.
+#[derive(Debug, Clone, Default)]
+struct Col {
+    /// `=` (one value) or `IN` (sorted, deduplicated) values.
+    values: Option<Vec<Bytes>>,
+    is_in: bool,
+    lower: Option<(Bytes, bool)>,
+    upper: Option<(Bytes, bool)>,
+    /// CONTAINS / CONTAINS KEY on frozen collection keys: filtering only.
+    others: Vec<FilterOp>,
+    restricted: bool,
+}
+
+impl Col {
+    fn is_slice(&self) -> bool {
+        self.lower.is_some() || self.upper.is_some()
+    }
+}
+
+/// The plan of a SELECT: which partitions, which rows in them, in what order.
+pub struct Plan {
+    /// Explicit partition keys (sorted as Cassandra returns them), or `None` for a range scan.
+    pub keys: Option<Vec<Bytes>>,
+    /// True when the partition key is restricted with IN (results may need post-query ordering).
+    pub key_in: bool,
+    pub scan_start: KeyBound<Bytes>,
+    pub scan_end: KeyBound<Bytes>,
+    /// No partition can match (an empty token range).
+    pub empty: bool,
+    /// Clustering byte ranges rows must fall in; `None` = every row.
+    pub ranges: Option<Vec<(Bytes, Option<Bytes>)>>,
+    /// Include a partition's static row when it has no live rows.
+    pub static_rows: bool,
+    pub filters: Vec<Filter>,
+    pub reversed: bool,
+    /// True when the query reads a range of partitions (no EQ/IN on the whole partition key).
+    pub key_range: bool,
+    /// True when some clustering column is restricted.
+    pub clustering_restricted: bool,
+    /// True when some regular (not static) column is restricted.
+    pub regular_restricted: bool,
+    /// Primary key columns (table indexes) restricted by a single-value equality.
+    pub eq_columns: Vec<usize>,
+}
+
+impl Plan {
+    /// `StatementRestrictions.isColumnRestrictedByEq`.
+    pub fn restricted_by_eq(&self, table: &Table, col: &Column) -> bool {
+        table.column_index(&col.name).map(|i| self.eq_columns.contains(&i)).unwrap_or(false)
+    }
+}
+
+fn op_text(op: Operator) -> &'static str {
+    match op {
+        Operator::Eq => "=",
+        Operator::Neq => "!=",
+        Operator::Lt => "<",
+        Operator::Lte => "<=",
+        Operator::Gt => ">",
+        Operator::Gte => ">=",
+        Operator::In => "IN",
+        Operator::Contains => "CONTAINS",
+        Operator::ContainsKey => "CONTAINS KEY",
+        Operator::Like => "LIKE",
+        Operator::IsNotNull => "IS NOT",
+    }
+}
+
+fn rhs_text(rel: &ast::Relation) -> String {
+    match (&rel.op, &rel.rhs) {
+        (Operator::IsNotNull, _) => "NULL".into(),
+        (Operator::In, Term::List(items)) => {
+            format!("({})", items.iter().map(term_text).collect::<Vec<_>>().join(", "))
+        }
+        (_, t) => term_text(t),
+    }
+}
+
+/// A relation as Cassandra prints it in messages (`Relation.toString()`).
+pub fn relation_text(rel: &ast::Relation) -> String {
+    let lhs = match &rel.lhs {
+        RelationLhs::Column(c) => c.clone(),
+        RelationLhs::Token(cols) => format!("token({})", cols.join(", ")),
+        RelationLhs::Tuple(cols) => format!("({})", cols.join(", ")),
+        RelationLhs::Element(c, k) => format!("{c}[{}]", term_text(k)),
+    };
+    format!("{lhs} {} {}", op_text(rel.op), rhs_text(rel))
+}
+
+fn non_null(b: Bound, col: &str) -> Result<Bytes, Error> {
+    match b {
+        Bound::Value(v) => Ok(v),
+        Bound::Null => Err(Error::invalid(format!("Invalid null value in condition for column {col}"))),
+        Bound::Unset => Err(Error::invalid(format!("Invalid unset value for column {col}"))),
+    }
+}
+
+fn in_values(rhs: &Term, typ: &CqlType, name: &str, values: &Values<'_>) -> Result<Vec<Bytes>, Error> {
+    match rhs {
+        Term::List(items) | Term::Tuple(items) => {
+            items.iter().map(|t| eval(t, typ, name, values).and_then(|b| non_null(b, name))).collect()
+        }
+        other => {
+            let list = non_null(eval(other, &CqlType::list(typ.clone()), &format!("in({name})"), values)?, name)?;
+            list_elements(&list)
+        }
+    }
+}
+
+fn sorted_unique(typ: &CqlType, mut v: Vec<Bytes>) -> Vec<Bytes> {
+    v.sort_by(|a, b| CqlValue::compare(typ, a, b));
+    v.dedup();
+    v
+}
+
+fn tuple_components(bytes: &[u8], names: &[String]) -> Result<Vec<Bytes>, Error> {
+    let mut cur = bytes;
+    let mut out = Vec::new();
+    while out.len() < names.len() && cur.len() >= 4 {
+        let len = i32::from_be_bytes([cur[0], cur[1], cur[2], cur[3]]);
+        cur = &cur[4..];
+        if len < 0 {
+            return Err(Error::invalid(format!("Invalid null value in condition for column {}", names[out.len()])));
+        }
+        let len = len as usize;
+        if cur.len() < len {
+            return Err(Error::invalid("Invalid tuple value"));
+        }
+        out.push(Bytes::copy_from_slice(&cur[..len]));
+        cur = &cur[len..];
+    }
+    if out.len() < names.len() {
+        return Err(Error::invalid(format!("Invalid null value in condition for column {}", names[out.len()])));
+    }
+    Ok(out)
+}
+
+/// Sorted, merged ranges.
+fn normalize(mut r: Vec<(Bytes, Option<Bytes>)>) -> Vec<(Bytes, Option<Bytes>)> {
+    r.retain(|(s, e)| e.as_ref().map(|e| s < e).unwrap_or(true));
+    r.sort();
+    let mut out: Vec<(Bytes, Option<Bytes>)> = Vec::with_capacity(r.len());
+    for (s, e) in r {
+        if let Some(last) = out.last_mut() {
+            let overlaps = last.1.as_ref().map(|le| s <= *le).unwrap_or(true);
+            if overlaps {
+                last.1 = match (&last.1, &e) {
+                    (None, _) | (_, None) => None,
+                    (Some(a), Some(b)) => Some(if a > b { a.clone() } else { b.clone() }),
+                };
+                continue;
+            }
+        }
+        out.push((s, e));
+    }
+    out
+}
+
+fn intersect_ranges(a: &[(Bytes, Option<Bytes>)], b: &[(Bytes, Option<Bytes>)]) -> Vec<(Bytes, Option<Bytes>)> {
+    let mut out = Vec::new();
+    for (s1, e1) in a {
+        for (s2, e2) in b {
+            let s = if s1 > s2 { s1.clone() } else { s2.clone() };
+            let e = match (e1, e2) {
+                (None, e) | (e, None) => e.clone(),
+                (Some(x), Some(y)) => Some(if x < y { x.clone() } else { y.clone() }),
+            };
+            out.push((s, e));
+        }
+    }
+    normalize(out)
+}
+
+pub fn in_ranges(ranges: &[(Bytes, Option<Bytes>)], ck: &[u8]) -> bool {
+    ranges.iter().any(|(s, e)| ck >= s.as_ref() && e.as_ref().map(|e| ck < e.as_ref()).unwrap_or(true))
+}
+
+fn after(b: &[u8]) -> Bytes {
+    Bytes::from(key::prefix_end(b))
+}
+
+/// The clustering ranges of `(c0..cn) op (v0..vn)`: the union over i of `c0 = v0 .. c(i-1) = v(i-1)
+/// AND ci op' vi`, each a byte range whatever the clustering order of ci.
+fn tuple_slice_ranges(table: &Table, values: &[Bytes], op: Operator) -> Result<Vec<(Bytes, Option<Bytes>)>, Error> {
+    let cols = table.clustering();
+    let mut out = Vec::new();
+    let n = values.len();
+    for i in 0..n {
+        let refs: Vec<&[u8]> = values[..i].iter().map(|b| b.as_ref()).collect();
+        let prefix = clustering_key(table, &refs)?;
+        let mut with = refs.clone();
+        with.push(values[i].as_ref());
+        let at = clustering_key(table, &with)?;
+        let last = i == n - 1;
+        // the strict comparison on ci, or the inclusive one on the last component
+        let greater = matches!(op, Operator::Gt | Operator::Gte);
+        let inclusive = last && matches!(op, Operator::Gte | Operator::Lte);
+        let ascending_bytes = greater != cols[i].reversed;
+        let range = if ascending_bytes {
+            // values after vi in byte order (vi itself if inclusive)
+            (if inclusive { at.clone() } else { after(&at) }, Some(after(&prefix)))
+        } else {
+            (prefix.clone(), Some(if inclusive { after(&at) } else { at.clone() }))
+        };
+        out.push(range);
+    }
+    Ok(normalize(out))
+}
+
+struct Build<'a> {
+    table: &'a Table,
+    stmt: &'a ast::Select,
+    values: Option<&'a Values<'a>>,
+    partition: Vec<Col>,
+    clustering: Vec<Col>,
+    /// Clustering positions in the order relations restricted them (for mergeWith's checks).
+    token: Option<(KeyBound<i64>, KeyBound<i64>)>,
+    token_seen: bool,
+    token_eq: bool,
+    multi_ranges: Option<Vec<(Bytes, Option<Bytes>)>>,
+    multi_len: usize,
+    multi_slice: bool,
+    multi_eq: bool,
+    multi_single_eq: bool,
+    filters: Vec<Filter>,
+    regular_restricted: bool,
+    non_pk_restricted: bool,
+    clustering_contains: bool,
+}
+
+impl<'a> Build<'a> {
+    fn eval(&self, t: &Term, typ: &CqlType, name: &str) -> Result<Option<Bytes>, Error> {
+        match self.values {
+            None => Ok(None),
+            Some(v) => non_null(eval(t, typ, name, v)?, name).map(Some),
+        }
+    }
+
+    /// The value of a filtering restriction (`RowFilter` expressions have their own messages).
+    fn eval_filter(&self, t: &Term, typ: &CqlType, name: &str, what: &str) -> Result<Option<Bytes>, Error> {
+        match self.values {
+            None => Ok(None),
+            Some(v) => match eval(t, typ, name, v)? {
+                Bound::Value(b) => Ok(Some(b)),
+                Bound::Null => Err(Error::invalid(format!("Unsupported null {what} for column {name}"))),
+                Bound::Unset => Err(Error::invalid(format!("Unsupported unset {what} for column {name}"))),
+            },
+        }
+    }
+
+    fn eval_in(&self, t: &Term, typ: &CqlType, name: &str) -> Result<Vec<Bytes>, Error> {
+        match self.values {
+            None => Ok(Vec::new()),
+            Some(v) => Ok(sorted_unique(typ, in_values(t, typ, name, v)?)),
+        }
+    }
+
+    fn pk_names(&self) -> String {
+        self.table.partition_key().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Highest restricted clustering position so far, if it is a slice.
+    fn clustering_mergeable(&self, col: &Column, is_slice: bool) -> Result<(), Error> {
+        if self.stmt.allow_filtering {
+            return Ok(());
+        }
+        let pos = col.position as usize;
+        let last = (0..self.clustering.len()).rev().find(|i| self.clustering[*i].restricted || (*i < self.multi_len));
+        let Some(last) = last else { return Ok(()) };
+        let last_is_slice = if last < self.multi_len { self.multi_slice } else { self.clustering[last].is_slice() };
+        let cols = self.table.clustering();
+        if last_is_slice && pos > last {
+            let last_name = if last < self.multi_len { &cols[0].name } else { &cols[last].name };
+            return Err(Error::invalid(format!(
+                "Clustering column \"{}\" cannot be restricted (preceding column \"{last_name}\" is restricted by a non-EQ relation)",
+                col.name
+            )));
+        }
+        if pos < last && is_slice {
+            let next = cols.get(pos + 1).map(|c| c.name.clone()).unwrap_or_default();
+            return Err(Error::invalid(format!(
+                "PRIMARY KEY column \"{next}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
+                col.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn column_relation(&mut self, rel: &ast::Relation, name: &str) -> Result<(), Error> {
+        let table = self.table;
+        let idx = table.column_index(name).ok_or_else(|| undefined_column(table, name))?;
+        let col = &table.columns[idx];
+        let text = relation_text(rel);
+        match rel.op {
+            Operator::IsNotNull => return Err(Error::invalid(format!("Unsupported restriction: {text}"))),
+            Operator::Like => {
+                return Err(Error::invalid(format!(
+                    "LIKE restriction is only supported on properly indexed columns. {text} is not valid."
+                )))
+            }
+            Operator::Neq => return Err(Error::invalid(format!("Unsupported \"!=\" relation: {text}"))),
+            _ => {}
+        }
+        // The value restricting the column (or its elements).
+        let op = match rel.op {
+            Operator::Contains | Operator::ContainsKey => {
+                let element = match (&col.typ, rel.op) {
+                    (CqlType::Map { key, .. }, Operator::ContainsKey) => key.as_ref().clone(),
+                    (CqlType::Map { value, .. }, Operator::Contains) => value.as_ref().clone(),
+                    (CqlType::List { element, .. } | CqlType::Set { element, .. }, Operator::Contains) => {
+                        element.as_ref().clone()
+                    }
+                    (_, Operator::Contains) => {
+                        return Err(Error::invalid(format!("Cannot use CONTAINS on non-collection column {name}")))
+                    }
+                    _ => return Err(Error::invalid(format!("Cannot use CONTAINS KEY on non-map column {name}"))),
+                };
+                let v = self.eval_filter(&rel.rhs, &element, name, "value")?.unwrap_or_default();
+                if rel.op == Operator::Contains {
+                    FilterOp::Contains(v)
+                } else {
+                    FilterOp::ContainsKey(v)
+                }
+            }
+            Operator::In => FilterOp::In(self.eval_in(&rel.rhs, &col.typ, name)?),
+            op if col.is_primary_key() => FilterOp::Cmp(op, self.eval(&rel.rhs, &col.typ, name)?.unwrap_or_default()),
+            op => FilterOp::Cmp(op, self.eval_filter(&rel.rhs, &col.typ, name, "value")?.unwrap_or_default()),
+        };
+        match col.kind {
+            ColumnKind::PartitionKey | ColumnKind::Clustering => {
+                if col.kind == ColumnKind::PartitionKey && self.token_seen {
+                    return Err(Error::invalid(format!(
+                        "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
+                        self.pk_names()
+                    )));
+                }
+                if col.kind == ColumnKind::Clustering {
+                    if self.multi_len > col.position as usize {
+                        return Err(Error::invalid(
+                            "Mixing single column relations and multi column relations on clustering columns is not allowed",
+                        ));
+                    }
+                    let is_slice = matches!(op, FilterOp::Cmp(o, _) if o != Operator::Eq);
+                    if !matches!(op, FilterOp::Contains(_) | FilterOp::ContainsKey(_)) {
+                        self.clustering_mergeable(col, is_slice)?;
+                    }
+                }
+                let pos = col.position as usize;
+                let target = if col.kind == ColumnKind::PartitionKey {
+                    &mut self.partition[pos]
+                } else {
+                    &mut self.clustering[pos]
+                };
+                merge(target, op, name)?;
+            }
+            ColumnKind::Regular | ColumnKind::Static => {
+                if col.kind == ColumnKind::Regular {
+                    self.regular_restricted = true;
+                }
+                self.non_pk_restricted = true;
+                // Two relations with an equality on the same column conflict, as for key columns.
+                let existing: Vec<&Filter> = self.filters.iter().filter(|f| f.column == idx).collect();
+                for f in existing {
+                    match (&f.op, &op) {
+                        (FilterOp::Cmp(Operator::Eq, _), _) | (_, FilterOp::Cmp(Operator::Eq, _)) => {
+                            return Err(Error::invalid(format!(
+                                "{name} cannot be restricted by more than one relation if it includes an Equal"
+                            )))
+                        }
+                        (FilterOp::In(_), _) | (_, FilterOp::In(_)) => {
+                            return Err(Error::invalid(format!(
+                                "{name} cannot be restricted by more than one relation if it includes a IN"
+                            )))
+                        }
+                        (FilterOp::Cmp(a, _), FilterOp::Cmp(b, _)) => {
+                            let lower = |o: &Operator| matches!(o, Operator::Gt | Operator::Gte);
+                            if lower(a) == lower(b) {
+                                return Err(Error::invalid(format!(
+                                    "More than one restriction was found for the {} bound on {name}",
+                                    if lower(a) { "start" } else { "end" }
+                                )));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                self.filters.push(Filter { column: idx, op });
+            }
+        }
+        Ok(())
+    }
+
+    fn token_relation(&mut self, rel: &ast::Relation, names: &[String]) -> Result<(), Error> {
+        let table = self.table;
+        let pk: Vec<&str> = table.partition_key().iter().map(|c| c.name.as_str()).collect();
+        for n in names {
+            if table.column_index(n).is_none() {
+                return Err(undefined_column(table, n));
+            }
+        }
+        let given: Vec<&str> = names.iter().map(String::as_str).collect();
+        if given.len() != pk.len() || !given.iter().all(|g| pk.contains(g)) {
+            return Err(Error::invalid(
+                "The token() function must be applied to all partition key components or none of them",
+            ));
+        }
+        if given != pk {
+            return Err(Error::invalid(format!(
+                "The token function arguments must be in the partition key order: {}",
+                pk.join(", ")
+            )));
+        }
+        if self.partition.iter().any(|p| p.restricted) {
+            return Err(Error::invalid(format!(
+                "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
+                self.pk_names()
+            )));
+        }
+        if !matches!(rel.op, Operator::Eq | Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) {
+            return Err(Error::invalid(format!("{} cannot be used with the token function", op_text(rel.op))));
+        }
+        let t = match self.values {
+            None => 0,
+            Some(values) => {
+                let bytes = match &rel.rhs {
+                    Term::FunctionCall { name, args }
+                        if name.name == "token" && matches!(name.keyspace.as_deref(), None | Some("system")) =>
+                    {
+                        self.token_call(args, values)?
+                    }
+                    other => eval(other, &CqlType::BIGINT, "partition key token", values)?,
+                };
+                let b = match bytes {
+                    Bound::Value(b) => b,
+                    Bound::Null => return Err(Error::invalid("Invalid null token value")),
+                    Bound::Unset => return Err(Error::invalid("Invalid unset value for partition key token")),
+                };
+                match CqlValue::deserialize(&CqlType::BIGINT, &b) {
+                    Ok(CqlValue::Bigint(t)) => t,
+                    _ => return Err(Error::invalid("Invalid token value")),
+                }
+            }
+        };
+        let cols = self.pk_names();
+        let (mut lo, mut hi) = self.token.take().unwrap_or((KeyBound::Unbounded, KeyBound::Unbounded));
+        if self.token_eq || (self.token_seen && rel.op == Operator::Eq) {
+            return Err(Error::invalid(format!(
+                "{cols} cannot be restricted by more than one relation if it includes an Equal"
+            )));
+        }
+        let dup = |b: &KeyBound<i64>, which: &str| -> Result<(), Error> {
+            if matches!(b, KeyBound::Unbounded) {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!("More than one restriction was found for the {which} bound on {cols}")))
+            }
+        };
+        match rel.op {
+            Operator::Eq => {
+                lo = KeyBound::Included(t);
+                hi = KeyBound::Included(t);
+                self.token_eq = true;
+            }
+            Operator::Gt => {
+                dup(&lo, "start")?;
+                lo = KeyBound::Excluded(t)
+            }
+            Operator::Gte => {
+                dup(&lo, "start")?;
+                lo = KeyBound::Included(t)
+            }
+            Operator::Lt => {
+                dup(&hi, "end")?;
+                hi = KeyBound::Excluded(t)
+            }
+            _ => {
+                dup(&hi, "end")?;
+                hi = KeyBound::Included(t)
+            }
+        }
+        self.token = Some((lo, hi));
+        self.token_seen = true;
+        Ok(())
+    }
+
+    /// `token(?, ...)` on the right of a token relation: the token of those partition key values.
+    fn token_call(&self, args: &[Term], values: &Values<'_>) -> Result<Bound, Error> {
+        let pk = self.table.partition_key();
+        if args.len() != pk.len() {
+            return Err(Error::invalid(format!(
+                "Invalid number of arguments in call to function system.token: {} required but {} provided",
+                pk.len(),
+                args.len()
+            )));
+        }
+        let mut parts = Vec::with_capacity(args.len());
+        for (i, (a, c)) in args.iter().zip(pk).enumerate() {
+            match eval(a, &c.typ, &format!("arg{i}(system.token)"), values)? {
+                Bound::Value(b) => parts.push(b),
+                _ => return Ok(Bound::Null),
+            }
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(|b| b.as_ref()).collect();
+        let token = cql_types::token::murmur3_token(&key::serialize_partition_key(&refs));
+        Ok(Bound::Value(Bytes::copy_from_slice(&token.to_be_bytes())))
+    }
+
+    fn tuple_relation(&mut self, rel: &ast::Relation, names: &[String]) -> Result<(), Error> {
+        let table = self.table;
+        let text = relation_text(rel);
+        let mut cols: Vec<&Column> = Vec::new();
+        for n in names {
+            let c = table.column(n).ok_or_else(|| undefined_column(table, n))?;
+            if c.kind != ColumnKind::Clustering {
+                return Err(Error::invalid(format!(
+                    "Multi-column relations can only be applied to clustering columns but was applied to: {n}"
+                )));
+            }
+            if cols.iter().any(|p| p.name == c.name) {
+                return Err(Error::invalid(format!("Column \"{n}\" appeared twice in a relation: {text}")));
+            }
+            let expected = cols.len();
+            if c.position as usize != expected {
+                if cols.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "Clustering columns may not be skipped in multi-column relations. They should appear in the PRIMARY KEY order. Got {text}"
+                    )));
+                }
+                return Err(Error::invalid(format!(
+                    "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: {text}"
+                )));
+            }
+            cols.push(c);
+        }
+        if self.clustering.iter().take(cols.len()).any(|c| c.restricted) {
+            return Err(Error::invalid(
+                "Mixing single column relations and multi column relations on clustering columns is not allowed",
+            ));
+        }
+        let is_eq = matches!(rel.op, Operator::Eq | Operator::In);
+        if self.multi_len > 0 && (is_eq || self.multi_eq) {
+            return Err(Error::invalid(format!(
+                "Column \"{}\" cannot be restricted by more than one relation if it includes an Equal",
+                cols[0].name
+            )));
+        }
+        let types: Vec<CqlType> = cols.iter().map(|c| c.typ.clone()).collect();
+        let tuple_type = CqlType::Tuple(types.clone());
+        let label = format!("({})", names.join(","));
+        let check_arity = |t: &Term| -> Result<(), Error> {
+            if let Term::Tuple(items) = t {
+                if items.len() != names.len() {
+                    return Err(Error::invalid(format!(
+                        "Expected {} elements in value tuple, but got {}: {}",
+                        names.len(),
+                        items.len(),
+                        term_text(t)
+                    )));
+                }
+            }
+            Ok(())
+        };
+        match (&rel.op, &rel.rhs) {
+            (Operator::In, Term::List(items)) => items.iter().try_for_each(check_arity)?,
+            (_, t) => check_arity(t)?,
+        }
+        if !matches!(rel.op, Operator::Eq | Operator::In | Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte)
+        {
+            return Err(Error::invalid(format!("Unsupported operator for a multi-column relation: {text}")));
+        }
+        let ranges = match self.values {
+            None => Vec::new(),
+            Some(values) => {
+                let tuples: Vec<Bytes> = match rel.op {
+                    Operator::In => in_values(&rel.rhs, &tuple_type, &label, values)?,
+                    _ => vec![non_null(eval(&rel.rhs, &tuple_type, &label, values)?, &label)?],
+                };
+                let mut ranges = Vec::new();
+                for t in tuples {
+                    let comps = tuple_components(&t, names)?;
+                    if is_eq {
+                        let refs: Vec<&[u8]> = comps.iter().map(|c| c.as_ref()).collect();
+                        let prefix = clustering_key(table, &refs)?;
+                        let end = after(&prefix);
+                        ranges.push((prefix, Some(end)));
+                    } else {
+                        ranges.extend(tuple_slice_ranges(table, &comps, rel.op)?);
+                    }
+                }
+                normalize(ranges)
+            }
+        };
+        self.multi_ranges = Some(match self.multi_ranges.take() {
+            None => ranges,
+            Some(existing) => intersect_ranges(&existing, &ranges),
+        });
+        self.multi_len = self.multi_len.max(cols.len());
+        self.multi_slice |= !is_eq;
+        self.multi_eq |= is_eq;
+        self.multi_single_eq = rel.op == Operator::Eq;
+        Ok(())
+    }
+
+    fn element_relation(&mut self, rel: &ast::Relation, name: &str, key_term: &Term) -> Result<(), Error> {
+        let table = self.table;
+        let idx = table.column_index(name).ok_or_else(|| undefined_column(table, name))?;
+        let col = &table.columns[idx];
+        let CqlType::Map { key, value, frozen } = &col.typ else {
+            return Err(Error::invalid(format!(
+                "Column {name} cannot be used as a map: element restrictions are only supported on map columns"
+            )));
+        };
+        if *frozen {
+            return Err(Error::invalid(format!(
+                "Map-entry equality predicates on frozen map column {name} are not supported"
+            )));
+        }
+        if !matches!(rel.op, Operator::Eq | Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) {
+            return Err(Error::invalid(format!(
+                "Unsupported operator for map element restriction: {}",
+                relation_text(rel)
+            )));
+        }
+        let k = self.eval_filter(key_term, key, name, "map key")?.unwrap_or_default();
+        let v = self.eval_filter(&rel.rhs, value, name, "map value")?.unwrap_or_default();
+        if col.kind == ColumnKind::Regular {
+            self.regular_restricted = true;
+        }
+        self.non_pk_restricted = true;
+        self.filters.push(Filter { column: idx, op: FilterOp::Entry(k, rel.op, v) });
+        Ok(())
+    }
+}
+
+fn merge(target: &mut Col, op: FilterOp, name: &str) -> Result<(), Error> {
+    if target.values.is_some() {
+        return Err(Error::invalid(if target.is_in {
+            format!("{name} cannot be restricted by more than one relation if it includes a IN")
+        } else {
+            format!("{name} cannot be restricted by more than one relation if it includes an Equal")
+        }));
+    }
+    match op {
+        FilterOp::Cmp(Operator::Eq, _) | FilterOp::In(_) if target.is_slice() => {
+            return Err(Error::invalid(format!(
+                "Column \"{name}\" cannot be restricted by both an equality and an inequality relation"
+            )));
+        }
+        FilterOp::Cmp(Operator::Eq, v) => target.values = Some(vec![v]),
+        FilterOp::In(vs) => {
+            target.values = Some(vs);
+            target.is_in = true;
+        }
+        FilterOp::Cmp(op, v) => {
+            let lower = matches!(op, Operator::Gt | Operator::Gte);
+            let slot = if lower { &mut target.lower } else { &mut target.upper };
+            if slot.is_some() {
+                return Err(Error::invalid(format!(
+                    "More than one restriction was found for the {} bound on {name}",
+                    if lower { "start" } else { "end" }
+                )));
+            }
+            *slot = Some((v, matches!(op, Operator::Gte | Operator::Lte)));
+        }
+        other => target.others.push(other),
+    }
+    target.restricted = true;
+    Ok(())
+}
+
+/// Builds the restrictions of `stmt` and the plan that reads them. Without `values` (PREPARE), only
+/// the checks that do not depend on bound values are made.
+pub fn plan(
+    stmt: &ast::Select,
+    table: &Table,
+    values: Option<&Values<'_>>,
+    selects_only_static: bool,
+) -> Result<Plan, Error> {
+    let mut b = Build {
+        table,
+        stmt,
+        values,
+        partition: vec![Col::default(); table.partition_key_count],
+        clustering: vec![Col::default(); table.clustering_count],
+        token: None,
+        token_seen: false,
+        token_eq: false,
+        multi_ranges: None,
+        multi_len: 0,
+        multi_slice: false,
+        multi_eq: false,
+        multi_single_eq: false,
+        filters: Vec::new(),
+        regular_restricted: false,
+        non_pk_restricted: false,
+        clustering_contains: false,
+    };
+    for rel in &stmt.where_clause {
+        match &rel.lhs {
+            RelationLhs::Column(name) => b.column_relation(rel, name)?,
+            RelationLhs::Token(names) => b.token_relation(rel, names)?,
+            RelationLhs::Tuple(names) => b.tuple_relation(rel, names)?,
+            RelationLhs::Element(name, key) => b.element_relation(rel, name, key)?,
+        }
+    }
+    b.clustering_contains = b.clustering.iter().any(|c| !c.others.is_empty());
+    let allow = stmt.allow_filtering;
+
+    // Partition key: every column by = / IN, or a token range, or filtering.
+    let pk_all_eq = b.partition.iter().all(|p| p.values.is_some() && p.others.is_empty() && !p.is_slice());
+    let pk_any = b.partition.iter().any(|p| p.restricted);
+    let pk_needs_filtering = pk_any && !pk_all_eq;
+    if pk_needs_filtering && !allow {
+        return Err(Error::invalid(FILTERING_MESSAGE));
+    }
+    let clustering_restricted = b.multi_len > 0 || b.clustering.iter().any(|c| c.restricted);
+    if selects_only_static && clustering_restricted {
+        return Err(Error::invalid("Cannot restrict clustering columns when selecting only static columns"));
+    }
+    if b.clustering_contains && !allow {
+        return Err(Error::invalid(
+            "Clustering columns can only be restricted with CONTAINS with a secondary index or filtering",
+        ));
+    }
+    // Clustering columns restricted after a gap need filtering.
+    let cols = table.clustering();
+    let restricted_positions: Vec<usize> =
+        (0..cols.len()).filter(|i| *i < b.multi_len || b.clustering[*i].restricted).collect();
+    let mut prefix_len = 0usize; // columns usable to build ranges
+    let mut prefix_ends_with_slice = false;
+    for (i, c) in b.clustering.iter().enumerate() {
+        if i < b.multi_len {
+            prefix_len = i + 1;
+            continue;
+        }
+        if !c.restricted || !c.others.is_empty() || prefix_ends_with_slice {
+            break;
+        }
+        prefix_len = i + 1;
+        if c.is_slice() {
+            prefix_ends_with_slice = true;
+        }
+    }
+    let clustering_needs_filtering = restricted_positions.iter().any(|p| *p >= prefix_len) || b.clustering_contains;
+    if clustering_needs_filtering && !allow {
+        for (i, p) in restricted_positions.iter().enumerate() {
+            if *p != i {
+                return Err(Error::invalid(format!(
+                    "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
+                    cols[*p].name, cols[i].name
+                )));
+            }
+        }
+    }
+    if b.non_pk_restricted && !allow {
+        return Err(Error::invalid(FILTERING_MESSAGE));
+    }
+
+    let mut filters = b.filters;
+    let key_range = !pk_all_eq;
+    let mut empty = false;
+    let (mut scan_start, mut scan_end) = (KeyBound::Unbounded, KeyBound::Unbounded);
+    let keys = if pk_all_eq {
+        let lists: Vec<Vec<Bytes>> = b.partition.iter().map(|p| p.values.clone().unwrap_or_default()).collect();
+        let mut combos = cartesian(&lists);
+        let types: Vec<&CqlType> = table.partition_key().iter().map(|c| &c.typ).collect();
+        combos.sort_by(|a, b| {
+            for ((x, y), t) in a.iter().zip(b).zip(&types) {
+                let o = CqlValue::compare(t, x, y);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        combos.dedup();
+        let mut keys = Vec::with_capacity(combos.len());
+        if values.is_some() {
+            for c in &combos {
+                keys.push(partition_key(&c.iter().map(|b| b.as_ref()).collect::<Vec<_>>())?);
+            }
+        }
+        Some(keys)
+    } else {
+        for (i, p) in b.partition.iter().enumerate() {
+            push_column_filters(&mut filters, i, p);
+        }
+        if let Some((lo, hi)) = b.token {
+            let lo = match lo {
+                KeyBound::Included(i64::MIN) | KeyBound::Excluded(i64::MIN) => KeyBound::Unbounded,
+                other => other,
+            };
+            let hi = match hi {
+                KeyBound::Included(i64::MIN) | KeyBound::Excluded(i64::MIN) => KeyBound::Unbounded,
+                other => other,
+            };
+            let bound = |b: &KeyBound<i64>| match b {
+                KeyBound::Included(t) | KeyBound::Excluded(t) => Some((*t, matches!(b, KeyBound::Included(_)))),
+                KeyBound::Unbounded => None,
+            };
+            if let (Some((s, si)), Some((e, ei))) = (bound(&lo), bound(&hi)) {
+                if s > e || (s == e && !(si && ei)) {
+                    empty = true;
+                }
+            }
+            let (start, end) = token_key_bounds(lo, hi);
+            scan_start = start;
+            scan_end = end;
+        }
+        None
+    };
+
+    // Clustering ranges: a prefix of = / IN, then at most one slice; the rest are filters.
+    let mut ranges = b.multi_ranges.clone();
+    let single_start = b.multi_len;
+    let single_prefix = prefix_len.max(single_start);
+    if single_prefix > single_start || (b.multi_len == 0 && prefix_len > 0) {
+        let mut prefixes: Vec<Vec<Bytes>> = vec![Vec::new()];
+        let mut built: Vec<(Bytes, Option<Bytes>)> = Vec::new();
+        let mut sliced = false;
+        for (i, col) in cols.iter().enumerate().take(prefix_len).skip(single_start) {
+            let c = &b.clustering[i];
+            if let Some(vals) = &c.values {
+                let mut next = Vec::new();
+                for p in &prefixes {
+                    for v in vals {
+                        let mut q = p.clone();
+                        q.push(v.clone());
+                        next.push(q);
+                    }
+                }
+                prefixes = next;
+                continue;
+            }
+            // A slice on this column ends the prefix.
+            if values.is_some() {
+                for p in &prefixes {
+                    let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
+                    let base = clustering_key(table, &refs)?;
+                    let enc = |v: &Bytes| -> Result<Bytes, Error> {
+                        let mut refs2 = refs.clone();
+                        refs2.push(v.as_ref());
+                        clustering_key(table, &refs2)
+                    };
+                    let (byte_lo, byte_hi) = if col.reversed { (&c.upper, &c.lower) } else { (&c.lower, &c.upper) };
+                    let start = match byte_lo {
+                        None => base.clone(),
+                        Some((v, incl)) => {
+                            let e = enc(v)?;
+                            if *incl {
+                                e
+                            } else {
+                                after(&e)
+                            }
+                        }
+                    };
+                    let end = match byte_hi {
+                        None => after(&base),
+                        Some((v, incl)) => {
+                            let e = enc(v)?;
+                            if *incl {
+                                after(&e)
+                            } else {
+                                e
+                            }
+                        }
+                    };
+                    built.push((start, Some(end)));
+                }
+            }
+            sliced = true;
+            break;
+        }
+        if !sliced && values.is_some() {
+            for p in prefixes {
+                let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
+                let base = clustering_key(table, &refs)?;
+                let end = after(&base);
+                built.push((base, Some(end)));
+            }
+        }
+        let built = normalize(built);
+        ranges = Some(match ranges {
+            None => built,
+            Some(existing) => intersect_ranges(&existing, &built),
+        });
+    }
+    for (i, c) in b.clustering.iter().enumerate() {
+        if i < prefix_len && c.others.is_empty() {
+            continue;
+        }
+        let pos = table.partition_key_count + i;
+        if i < prefix_len {
+            for o in &c.others {
+                filters.push(Filter { column: pos, op: o.clone() });
+            }
+        } else {
+            push_column_filters(&mut filters, pos, c);
+        }
+    }
+    if values.is_none() {
+        ranges = ranges.map(|_| Vec::new());
+    }
+    let static_rows = !clustering_restricted && !b.regular_restricted;
+    let mut eq_columns = Vec::new();
+    for (i, p) in b.partition.iter().enumerate() {
+        if p.values.is_some() && !p.is_in {
+            eq_columns.push(i);
+        }
+    }
+    for (i, c) in b.clustering.iter().enumerate() {
+        if (c.values.is_some() && !c.is_in) || (i < b.multi_len && b.multi_single_eq) {
+            eq_columns.push(table.partition_key_count + i);
+        }
+    }
+    Ok(Plan {
+        keys,
+        key_in: b.partition.iter().any(|p| p.is_in),
+        scan_start,
+        scan_end,
+        empty,
+        ranges,
+        static_rows,
+        filters,
+        reversed: false,
+        key_range,
+        clustering_restricted,
+        regular_restricted: b.regular_restricted,
+        eq_columns,
+    })
+}
+
+fn push_column_filters(filters: &mut Vec<Filter>, column: usize, c: &Col) {
+    if let Some(v) = &c.values {
+        filters.push(Filter { column, op: FilterOp::In(v.clone()) });
+    }
+    if let Some((v, incl)) = &c.lower {
+        filters.push(Filter { column, op: FilterOp::Cmp(if *incl { Operator::Gte } else { Operator::Gt }, v.clone()) });
+    }
+    if let Some((v, incl)) = &c.upper {
+        filters.push(Filter { column, op: FilterOp::Cmp(if *incl { Operator::Lte } else { Operator::Lt }, v.clone()) });
+    }
+    for o in &c.others {
+        filters.push(Filter { column, op: o.clone() });
+    }
+}
+
+fn cartesian(lists: &[Vec<Bytes>]) -> Vec<Vec<Bytes>> {
+    let mut out: Vec<Vec<Bytes>> = vec![Vec::new()];
+    for l in lists {
+        let mut next = Vec::with_capacity(out.len() * l.len());
+        for prefix in &out {
+            for v in l {
+                let mut p = prefix.clone();
+                p.push(v.clone());
+                next.push(p);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Storage key bounds of a token range.
+fn token_key_bounds(lower: KeyBound<i64>, upper: KeyBound<i64>) -> (KeyBound<Bytes>, KeyBound<Bytes>) {
+    let prefix = |t: i64| Bytes::copy_from_slice(&key::token_prefix(t));
+    let start = match lower {
+        KeyBound::Unbounded => KeyBound::Unbounded,
+        KeyBound::Included(t) => KeyBound::Included(prefix(t)),
+        KeyBound::Excluded(t) => match t.checked_add(1) {
+            Some(n) => KeyBound::Included(prefix(n)),
+            None => KeyBound::Excluded(Bytes::from(vec![0xFF; 9])),
+        },
+    };
+    let end = match upper {
+        KeyBound::Unbounded => KeyBound::Unbounded,
+        KeyBound::Excluded(t) => KeyBound::Excluded(prefix(t)),
+        KeyBound::Included(t) => match t.checked_add(1) {
+            Some(n) => KeyBound::Excluded(prefix(n)),
+            None => KeyBound::Unbounded,
+        },
+    };
+    (start, end)
+}
+
+/// True if `row` satisfies `filter`.
+pub fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
+    let col = &table.columns[filter.column];
+    let Some(v) = row.values.get(filter.column).and_then(|v| v.as_ref()) else {
+        return false;
+    };
+    let cmp = |x: &[u8]| CqlValue::compare(&col.typ, v, x);
+    match &filter.op {
+        FilterOp::Cmp(op, x) => match op {
+            Operator::Eq => cmp(x) == Ordering::Equal,
+            Operator::Lt => cmp(x) == Ordering::Less,
+            Operator::Lte => cmp(x) != Ordering::Greater,
+            Operator::Gt => cmp(x) == Ordering::Greater,
+            Operator::Gte => cmp(x) != Ordering::Less,
+            _ => false,
+        },
+        FilterOp::In(xs) => xs.iter().any(|x| cmp(x) == Ordering::Equal),
+        FilterOp::Contains(needle) | FilterOp::ContainsKey(needle) => {
+            let Ok(value) = CqlValue::deserialize(&col.typ, v) else { return false };
+            let key_side = matches!(filter.op, FilterOp::ContainsKey(_));
+            let (elems, elem_type): (Vec<CqlValue>, &CqlType) = match (&value, &col.typ) {
+                (
+                    CqlValue::List(items) | CqlValue::Set(items),
+                    CqlType::List { element, .. } | CqlType::Set { element, .. },
+                ) => (items.clone(), element),
+                (CqlValue::Map(entries), CqlType::Map { key, .. }) if key_side => {
+                    (entries.iter().map(|(k, _)| k.clone()).collect(), key)
+                }
+                (CqlValue::Map(entries), CqlType::Map { value, .. }) => {
+                    (entries.iter().map(|(_, v)| v.clone()).collect(), value)
+                }
+                _ => return false,
+            };
+            elems.iter().any(|e| CqlValue::compare(elem_type, &e.to_bytes(), needle) == Ordering::Equal)
+        }
+        FilterOp::Entry(k, op, x) => {
+            let (Ok(CqlValue::Map(entries)), CqlType::Map { key, value, .. }) =
+                (CqlValue::deserialize(&col.typ, v), &col.typ)
+            else {
+                return false;
+            };
+            let Some((_, found)) = entries.iter().find(|(ek, _)| CqlValue::compare(key, &ek.to_bytes(), k).is_eq())
+            else {
+                return false;
+            };
+            let o = CqlValue::compare(value, &found.to_bytes(), x);
+            match op {
+                Operator::Eq => o.is_eq(),
+                Operator::Lt => o.is_lt(),
+                Operator::Lte => o.is_le(),
+                Operator::Gt => o.is_gt(),
+                Operator::Gte => o.is_ge(),
+                _ => false,
+            }
+        }
+    }
+}
