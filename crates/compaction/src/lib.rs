@@ -1,50 +1,116 @@
-//! Compaction planning: which SSTables of one table to merge next.
+//! Compaction planning: which SSTables of one table to merge, drop or move next.
 //!
-//! Owns: the size-tiered strategy ([`plan`]), modelled on Cassandra's `SizeTieredCompactionStrategy`:
-//! SSTables are grouped into buckets of similar size (within `bucket_low..bucket_high` times the
-//! bucket's average, or all "small" ones together), and a bucket with at least `min_threshold` SSTables
-//! is compacted, at most `max_threshold` of its smallest at a time. With no read-hotness statistics the
-//! bucket with the smallest average size goes first, as Cassandra does on equal hotness. On top of that,
-//! when a table has more than `merge_all_above` SSTables and no bucket qualifies, everything is merged.
+//! Owns: the strategies, modelled on Cassandra 5.0's, as pure functions over [`SstableInfo`]:
 //!
-//! Must not know about: files, partitions or the engine. Pure functions over [`SstableInfo`]; the engine
-//! runs the merge and decides what to purge.
+//! * **Size-tiered** ([`Strategy::SizeTiered`], `size_tiered.rs`): SSTables are grouped into buckets of
+//!   similar size (within `bucket_low..bucket_high` times the bucket's average, or all below
+//!   `min_sstable_size` together); a bucket with at least `min_threshold` SSTables is compacted, at most
+//!   `max_threshold` of its smallest at a time. With no read-hotness statistics the bucket with the
+//!   smallest average size goes first, as Cassandra does on equal hotness. Sibyl adds
+//!   [`CompactionParams::merge_all_above`]: when a table has more SSTables than that and no bucket
+//!   qualifies, everything is merged.
+//! * **Leveled** ([`Strategy::Leveled`], `leveled.rs`): flushes land in level 0; level `n >= 1` holds
+//!   non-overlapping SSTables of about `sstable_size_in_mb` each, `fanout^n` of them at most.
+//! * **Time-window** ([`Strategy::TimeWindow`], `time_window.rs`): SSTables are bucketed by the window
+//!   of their newest write; past windows are merged into one SSTable each, the current one size-tiered.
+//!
+//! Whatever the strategy, an SSTable holding only tombstones and expired data past `gc_grace_seconds`
+//! that cannot shadow anything else is dropped without being read ([`fully_expired`], Cassandra's
+//! `getFullyExpiredSSTables`).
+//!
+//! Not implemented: Cassandra's single-SSTable tombstone compactions (`tombstone_threshold`, which
+//! needs a histogram of deletion times the SSTables do not keep; the options are validated and
+//! ignored), read hotness, and the Unified Compaction Strategy (run as size-tiered).
+//!
+//! Must not know about: files, partitions or the engine. The engine runs the merge, splits its output
+//! at [`CompactionTask::max_output_bytes`], records each SSTable's level in its manifest and decides
+//! what to purge. One compaction runs per table at a time, so the planner never has to skip SSTables
+//! already being compacted.
 
-/// What the planner needs to know about one SSTable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+mod leveled;
+mod options;
+mod size_tiered;
+mod time_window;
+
+#[cfg(test)]
+mod simulator;
+
+pub use options::{
+    CompactionParams, LeveledOptions, OptionsError, SizeTieredOptions, Strategy, TimeWindowOptions,
+    TimestampResolution, WindowUnit, DEFAULT_FANOUT, DEFAULT_LEVELED_SSTABLE_SIZE_MIB, DEFAULT_MAX_THRESHOLD,
+    DEFAULT_MIN_THRESHOLD,
+};
+pub use size_tiered::buckets;
+
+/// The highest level leveled compaction uses (Cassandra has levels 0 to 8).
+pub const MAX_LEVEL: u32 = 8;
+
+/// What the planner needs to know about one SSTable (from its statistics and the manifest).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SstableInfo {
     pub generation: u64,
+    /// Size on disk.
     pub size_bytes: u64,
+    /// Its level under leveled compaction (0 for a flush; kept in the table's manifest).
+    pub level: u32,
+    /// First and last partition keys (memcmp order).
+    pub min_key: Vec<u8>,
+    pub max_key: Vec<u8>,
+    /// Smallest and largest write timestamps in the file.
+    pub min_timestamp: i64,
+    pub max_timestamp: i64,
+    /// Largest local deletion time: [`i32::MAX`] as soon as the file holds live, non-expiring data.
+    pub max_local_deletion_time: i32,
 }
 
-/// Size-tiered compaction settings (Cassandra's defaults).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompactionParams {
-    /// Fewest SSTables in a bucket worth compacting (Cassandra `min_threshold`, default 4).
-    pub min_threshold: usize,
-    /// Most SSTables compacted at once (Cassandra `max_threshold`, default 32).
-    pub max_threshold: usize,
-    /// An SSTable joins a bucket if its size is above `bucket_low` times the bucket's average (0.5)…
-    pub bucket_low: f64,
-    /// …and below `bucket_high` times it (1.5).
-    pub bucket_high: f64,
-    /// SSTables smaller than this all share one bucket (50 MiB).
-    pub min_sstable_size_bytes: u64,
-    /// Merge every SSTable when there are more than this many and no bucket qualifies.
-    pub merge_all_above: Option<usize>,
-}
-
-impl Default for CompactionParams {
-    fn default() -> Self {
-        CompactionParams {
-            min_threshold: 4,
-            max_threshold: 32,
-            bucket_low: 0.5,
-            bucket_high: 1.5,
-            min_sstable_size_bytes: 50 * 1024 * 1024,
-            merge_all_above: None,
+impl SstableInfo {
+    /// An SSTable of level 0 spanning every key, with timestamps 0 and live data; for tests and
+    /// callers that only care about sizes.
+    pub fn sized(generation: u64, size_bytes: u64) -> SstableInfo {
+        SstableInfo {
+            generation,
+            size_bytes,
+            level: 0,
+            min_key: Vec::new(),
+            max_key: vec![0xff; 8],
+            min_timestamp: 0,
+            max_timestamp: 0,
+            max_local_deletion_time: i32::MAX,
         }
     }
+
+    /// True when the key ranges of the two SSTables intersect.
+    pub fn overlaps(&self, other: &SstableInfo) -> bool {
+        self.min_key <= other.max_key && other.min_key <= self.max_key
+    }
+}
+
+/// What, besides the SSTables, planning depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanContext {
+    /// `now - gc_grace_seconds`: tombstones and expired data older than this may be purged.
+    pub gc_before: i32,
+    /// The smallest timestamp of anything in the memtables (`i64::MAX` when they are empty): an SSTable
+    /// may only be dropped as fully expired if everything in it is older.
+    pub memtable_min_timestamp: i64,
+}
+
+impl Default for PlanContext {
+    /// Nothing purgeable: no SSTable is ever fully expired.
+    fn default() -> Self {
+        PlanContext { gc_before: i32::MIN, memtable_min_timestamp: i64::MAX }
+    }
+}
+
+/// What to do with a task's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    /// Merge the inputs into new SSTables at `output_level`.
+    Merge,
+    /// Delete the inputs without reading them: they are fully expired.
+    Drop,
+    /// Move the single input to `output_level` without rewriting it (leveled `single_sstable_uplevel`).
+    Move,
 }
 
 /// Why a task was chosen.
@@ -54,181 +120,191 @@ pub enum CompactionReason {
     SizeTiered,
     /// The table had more than `merge_all_above` SSTables.
     TooManySstables,
+    /// Level 0 reached its trigger and is merged into level 1.
+    LevelZero,
+    /// Level 0 fell far behind and is compacted size-tiered within itself.
+    LevelZeroSizeTiered,
+    /// A level held more than its share of data: one SSTable goes up with what it overlaps.
+    LevelOverflow,
+    /// SSTables of one level overlapped (which leveled compaction never produces): merged again.
+    LevelRepair,
+    /// A past time window with more than one SSTable.
+    TimeWindow,
+    /// The current time window's size-tiered bucket reached `min_threshold`.
+    CurrentTimeWindow,
+    /// SSTables of only purgeable tombstones and expired data, shadowing nothing else.
+    FullyExpired,
+    /// Everything, on demand (`nodetool compact`).
+    Major,
 }
 
-/// SSTables to merge into one.
+/// A unit of compaction work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompactionTask {
-    /// Generations, ascending; always at least two.
+    pub kind: TaskKind,
+    /// Generations, ascending, at least one. A merge of a single SSTable rewrites it into the next
+    /// level (leveled compaction without `single_sstable_uplevel`).
     pub inputs: Vec<u64>,
     pub reason: CompactionReason,
+    /// The level of the output SSTables (or of the moved SSTable).
+    pub output_level: u32,
+    /// Start a new output SSTable once one reaches this size (leveled); `None`: a single output.
+    pub max_output_bytes: Option<u64>,
 }
 
-/// The next compaction for a table with these SSTables, if any is due.
-pub fn plan(tables: &[SstableInfo], params: &CompactionParams) -> Option<CompactionTask> {
-    let min_threshold = params.min_threshold.max(2);
-    let max_threshold = params.max_threshold.max(min_threshold);
-
-    let best = buckets(tables, params)
-        .into_iter()
-        .filter(|b| b.len() >= min_threshold)
-        .map(|mut b| {
-            b.sort_by_key(|t| (t.size_bytes, t.generation));
-            b.truncate(max_threshold);
-            b
-        })
-        .min_by_key(|b| (average_size(b), b.first().map(|t| t.generation)));
-    if let Some(bucket) = best {
-        return Some(task(&bucket, CompactionReason::SizeTiered));
-    }
-
-    match params.merge_all_above {
-        Some(limit) if tables.len() > limit && tables.len() >= 2 => {
-            Some(task(tables, CompactionReason::TooManySstables))
+impl CompactionTask {
+    fn merge(inputs: &[&SstableInfo], reason: CompactionReason, output_level: u32, split: Option<u64>) -> Self {
+        CompactionTask {
+            kind: TaskKind::Merge,
+            inputs: generations(inputs),
+            reason,
+            output_level,
+            max_output_bytes: split,
         }
-        _ => None,
     }
 }
 
-fn task(tables: &[SstableInfo], reason: CompactionReason) -> CompactionTask {
+fn generations(tables: &[&SstableInfo]) -> Vec<u64> {
     let mut inputs: Vec<u64> = tables.iter().map(|t| t.generation).collect();
     inputs.sort_unstable();
     inputs.dedup();
-    CompactionTask { inputs, reason }
+    inputs
 }
 
-fn average_size(bucket: &[SstableInfo]) -> u64 {
-    let total: u128 = bucket.iter().map(|t| u128::from(t.size_bytes)).sum();
-    u64::try_from(total / bucket.len().max(1) as u128).unwrap_or(u64::MAX)
-}
-
-/// Groups SSTables into buckets of similar size (Cassandra's `getBuckets`), considering them from the
-/// smallest up so that the grouping is deterministic.
-pub fn buckets(tables: &[SstableInfo], params: &CompactionParams) -> Vec<Vec<SstableInfo>> {
-    let mut sorted = tables.to_vec();
-    sorted.sort_by_key(|t| (t.size_bytes, t.generation));
-    let mut buckets: Vec<(u64, Vec<SstableInfo>)> = Vec::new();
-    for t in sorted {
-        let size = t.size_bytes;
-        let home = buckets.iter_mut().find(|(avg, _)| {
-            let avg_f = *avg as f64;
-            let similar = (size as f64) > avg_f * params.bucket_low && (size as f64) < avg_f * params.bucket_high;
-            let both_small = size < params.min_sstable_size_bytes && *avg < params.min_sstable_size_bytes;
-            similar || both_small
-        });
-        match home {
-            Some((avg, members)) => {
-                let n = members.len() as u128;
-                let total = u128::from(*avg) * n + u128::from(size);
-                *avg = u64::try_from(total / (n + 1)).unwrap_or(u64::MAX);
-                members.push(t);
-            }
-            None => buckets.push((size, vec![t])),
-        }
+/// The next background task for a table with these SSTables, if any is due.
+pub fn plan(sstables: &[SstableInfo], params: &CompactionParams, ctx: &PlanContext) -> Option<CompactionTask> {
+    if !params.enabled {
+        return None;
     }
-    buckets.into_iter().map(|(_, members)| members).collect()
+    let ignore_overlaps = matches!(&params.strategy, Strategy::TimeWindow(o) if o.unsafe_aggressive_sstable_expiration);
+    let expired = fully_expired(sstables, ctx, ignore_overlaps);
+    if !expired.is_empty() {
+        return Some(CompactionTask {
+            kind: TaskKind::Drop,
+            inputs: expired,
+            reason: CompactionReason::FullyExpired,
+            output_level: 0,
+            max_output_bytes: None,
+        });
+    }
+    let all: Vec<&SstableInfo> = sstables.iter().collect();
+    let min_threshold = params.min_threshold.max(2);
+    let max_threshold = params.max_threshold.max(min_threshold);
+    match &params.strategy {
+        Strategy::SizeTiered(o) => {
+            if let Some(bucket) = size_tiered::most_interesting_bucket(&all, o, min_threshold, max_threshold) {
+                return Some(CompactionTask::merge(&bucket, CompactionReason::SizeTiered, 0, None));
+            }
+            match params.merge_all_above {
+                Some(limit) if all.len() > limit && all.len() >= 2 => {
+                    Some(CompactionTask::merge(&all, CompactionReason::TooManySstables, 0, None))
+                }
+                _ => None,
+            }
+        }
+        Strategy::Leveled(o) => leveled::plan(&all, o, max_threshold),
+        Strategy::TimeWindow(o) => time_window::plan(&all, o, min_threshold, max_threshold),
+    }
+}
+
+/// A task merging every SSTable (`nodetool compact`), or `None` with fewer than two. Leveled
+/// compaction splits the output into `sstable_size_in_mb` SSTables placed in the lowest level that can
+/// hold them all; the other strategies write one SSTable.
+pub fn plan_major(sstables: &[SstableInfo], params: &CompactionParams) -> Option<CompactionTask> {
+    if sstables.len() < 2 {
+        return None;
+    }
+    let all: Vec<&SstableInfo> = sstables.iter().collect();
+    let (level, split) = match &params.strategy {
+        Strategy::Leveled(o) => {
+            let total: u64 = sstables.iter().map(|s| s.size_bytes).sum();
+            let level = (1..=MAX_LEVEL).find(|l| leveled::max_bytes_for_level(*l, o) >= total).unwrap_or(MAX_LEVEL);
+            (level, Some(o.sstable_size_bytes))
+        }
+        _ => (0, None),
+    };
+    Some(CompactionTask::merge(&all, CompactionReason::Major, level, split))
+}
+
+/// SSTables that only hold tombstones and expired data older than `gc_before`, and whose newest
+/// timestamp is older than the oldest timestamp of anything live elsewhere (memtables and other
+/// SSTables, expired ones excepted): nothing they hold can shadow anything, so they can be deleted
+/// unread. With `ignore_overlaps` (TWCS's unsafe option) the second condition is skipped.
+pub fn fully_expired(sstables: &[SstableInfo], ctx: &PlanContext, ignore_overlaps: bool) -> Vec<u64> {
+    let candidates: Vec<&SstableInfo> = sstables.iter().filter(|s| s.max_local_deletion_time < ctx.gc_before).collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let oldest_live = sstables
+        .iter()
+        .filter(|s| s.max_local_deletion_time >= ctx.gc_before)
+        .map(|s| s.min_timestamp)
+        .chain(std::iter::once(ctx.memtable_min_timestamp))
+        .min()
+        .unwrap_or(i64::MAX);
+    let mut out: Vec<u64> = candidates
+        .into_iter()
+        .filter(|s| ignore_overlaps || s.max_timestamp < oldest_live)
+        .map(|s| s.generation)
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
-    const MIB: u64 = 1024 * 1024;
+    pub(crate) const MIB: u64 = 1024 * 1024;
 
     fn sst(generation: u64, size_bytes: u64) -> SstableInfo {
-        SstableInfo { generation, size_bytes }
+        SstableInfo::sized(generation, size_bytes)
     }
 
     #[test]
-    fn fewer_than_min_threshold_similar_sstables_need_no_compaction() {
-        let tables = [sst(1, MIB), sst(2, MIB), sst(3, MIB)];
-        assert_eq!(plan(&tables, &CompactionParams::default()), None);
+    fn a_disabled_strategy_plans_nothing_but_a_major_compaction_still_runs() {
+        let tables: Vec<SstableInfo> = (1..=8).map(|g| sst(g, MIB)).collect();
+        let params = CompactionParams { enabled: false, ..CompactionParams::default() };
+        assert_eq!(plan(&tables, &params, &PlanContext::default()), None);
+        let major = plan_major(&tables, &params).unwrap();
+        assert_eq!(major.inputs, (1..=8).collect::<Vec<_>>());
+        assert_eq!(major.reason, CompactionReason::Major);
     }
 
     #[test]
-    fn min_threshold_small_sstables_are_compacted_together() {
-        let tables = [sst(1, MIB), sst(2, 3 * MIB), sst(3, 10), sst(4, 40 * MIB)];
-        let t = plan(&tables, &CompactionParams::default()).unwrap();
-        assert_eq!(t.inputs, vec![1, 2, 3, 4]);
-        assert_eq!(t.reason, CompactionReason::SizeTiered);
+    fn fully_expired_sstables_older_than_all_live_data_are_dropped_first() {
+        let mut expired = sst(1, MIB);
+        expired.max_local_deletion_time = 100;
+        expired.max_timestamp = 10;
+        let mut live = sst(2, MIB);
+        live.min_timestamp = 20;
+        let ctx = PlanContext { gc_before: 200, memtable_min_timestamp: i64::MAX };
+        let task = plan(&[expired.clone(), live.clone()], &CompactionParams::default(), &ctx).unwrap();
+        assert_eq!((task.kind, task.inputs.clone()), (TaskKind::Drop, vec![1]));
+
+        // Not past gc_before yet.
+        let early = PlanContext { gc_before: 50, ..ctx };
+        assert_eq!(plan(&[expired.clone(), live.clone()], &CompactionParams::default(), &early), None);
+        // Live data as old as the tombstones: they may still shadow it.
+        live.min_timestamp = 10;
+        assert_eq!(fully_expired(&[expired.clone(), live.clone()], &ctx, false), Vec::<u64>::new());
+        assert_eq!(fully_expired(&[expired.clone(), live], &ctx, true), vec![1]);
+        // The memtables count as live data.
+        let busy = PlanContext { memtable_min_timestamp: 5, ..ctx };
+        assert_eq!(fully_expired(&[expired], &busy, false), Vec::<u64>::new());
     }
 
     #[test]
-    fn sstables_of_very_different_sizes_are_not_bucketed_together() {
-        let tables = [sst(1, 100 * MIB), sst(2, 400 * MIB), sst(3, 1600 * MIB), sst(4, 6400 * MIB)];
-        assert_eq!(plan(&tables, &CompactionParams::default()), None);
-    }
-
-    #[test]
-    fn large_sstables_within_half_and_one_and_a_half_times_the_average_share_a_bucket() {
-        let tables = [sst(1, 100 * MIB), sst(2, 120 * MIB), sst(3, 90 * MIB), sst(4, 110 * MIB), sst(5, 1000 * MIB)];
-        let t = plan(&tables, &CompactionParams::default()).unwrap();
-        assert_eq!(t.inputs, vec![1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn at_most_max_threshold_of_the_smallest_sstables_are_compacted_at_once() {
-        let tables: Vec<SstableInfo> = (1..=40).map(|g| sst(g, 1000 + g)).collect();
-        let t = plan(&tables, &CompactionParams::default()).unwrap();
-        assert_eq!(t.inputs, (1..=32).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn the_bucket_with_the_smallest_sstables_goes_first() {
-        let mut tables: Vec<SstableInfo> = (1..=4).map(|g| sst(g, 1000 * MIB)).collect();
-        tables.extend((5..=8).map(|g| sst(g, 100 * MIB)));
-        let t = plan(&tables, &CompactionParams::default()).unwrap();
-        assert_eq!(t.inputs, vec![5, 6, 7, 8]);
-    }
-
-    #[test]
-    fn more_sstables_than_merge_all_above_merges_everything_when_no_bucket_qualifies() {
-        let tables = [sst(1, 100 * MIB), sst(2, 400 * MIB), sst(3, 1600 * MIB)];
-        let params = CompactionParams { merge_all_above: Some(2), ..CompactionParams::default() };
-        let t = plan(&tables, &params).unwrap();
-        assert_eq!(t.inputs, vec![1, 2, 3]);
-        assert_eq!(t.reason, CompactionReason::TooManySstables);
-    }
-
-    #[test]
-    fn merge_all_above_is_not_triggered_at_the_limit() {
-        let tables = [sst(1, 100 * MIB), sst(2, 400 * MIB)];
-        let params = CompactionParams { merge_all_above: Some(2), ..CompactionParams::default() };
-        assert_eq!(plan(&tables, &params), None);
-    }
-
-    #[test]
-    fn a_single_sstable_is_never_compacted() {
-        let params = CompactionParams { merge_all_above: Some(0), min_threshold: 1, ..CompactionParams::default() };
-        assert_eq!(plan(&[sst(1, 10)], &params), None);
-        assert_eq!(plan(&[], &params), None);
-    }
-
-    proptest! {
-        #[test]
-        fn a_task_names_at_least_two_distinct_existing_generations_in_ascending_order(
-            sizes in proptest::collection::vec(0u64..(200 * MIB), 0..60),
-            merge_all_above in proptest::option::of(0usize..10),
-        ) {
-            let tables: Vec<SstableInfo> = sizes.iter().enumerate().map(|(i, s)| sst(i as u64 + 1, *s)).collect();
-            let params = CompactionParams { merge_all_above, ..CompactionParams::default() };
-            if let Some(t) = plan(&tables, &params) {
-                prop_assert!(t.inputs.len() >= 2);
-                prop_assert!(t.inputs.len() <= params.max_threshold || t.reason == CompactionReason::TooManySstables);
-                prop_assert!(t.inputs.windows(2).all(|w| w[0] < w[1]));
-                prop_assert!(t.inputs.iter().all(|g| *g >= 1 && *g <= tables.len() as u64));
-            }
-        }
-
-        #[test]
-        fn buckets_partition_the_sstables(sizes in proptest::collection::vec(0u64..(200 * MIB), 0..60)) {
-            let tables: Vec<SstableInfo> = sizes.iter().enumerate().map(|(i, s)| sst(i as u64, *s)).collect();
-            let mut gens: Vec<u64> = buckets(&tables, &CompactionParams::default())
-                .into_iter().flatten().map(|t| t.generation).collect();
-            gens.sort_unstable();
-            prop_assert_eq!(gens, (0..tables.len() as u64).collect::<Vec<_>>());
-        }
+    fn a_major_leveled_compaction_lands_in_the_lowest_level_that_holds_it() {
+        let params = CompactionParams {
+            strategy: Strategy::Leveled(LeveledOptions { sstable_size_bytes: MIB, ..LeveledOptions::default() }),
+            ..CompactionParams::default()
+        };
+        let small: Vec<SstableInfo> = (1..=4).map(|g| sst(g, MIB)).collect();
+        let t = plan_major(&small, &params).unwrap();
+        assert_eq!((t.output_level, t.max_output_bytes), (1, Some(MIB)));
+        let big: Vec<SstableInfo> = (1..=4).map(|g| sst(g, 10 * MIB)).collect();
+        assert_eq!(plan_major(&big, &params).unwrap().output_level, 2);
+        assert_eq!(plan_major(&big[..1], &params), None);
     }
 }

@@ -621,7 +621,8 @@ impl QueryProcessor {
                 let ctx =
                     Ctx { storage: &self.storage, schema: &schema, node: &self.node, client: state, now_seconds: now };
                 let table = ctx.table(&s.table, keyspace)?;
-                rows(select::execute(&ctx, s, &table, values, options)?)
+                let (result, warnings) = select::execute_with_warnings(&ctx, s, &table, values, options)?;
+                Ok(Outcome { result: QueryResult::Rows(result), durable: None, warnings })
             }
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
                 let ctx =

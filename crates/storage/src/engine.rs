@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use commitlog::{CommitLog, CommitLogError, Position};
-use compaction::{CompactionParams, SstableInfo};
+use compaction::{CompactionParams, CompactionTask, PlanContext, SstableInfo, TaskKind};
 use parking_lot::{Mutex, RwLock};
 use sstable::{Sstable, SstableWriter, WriterOptions};
 use storage_model::merge::partition_is_empty;
@@ -18,26 +18,43 @@ use storage_model::purge::{purge_tombstones_with, PurgePolicy};
 use storage_model::TableId;
 use tracing::{debug, error, info, warn};
 
+use crate::budget::MemoryBudget;
 use crate::manifest::{self, Manifest};
 use crate::scan::{MergeIter, Source};
 use crate::table::{remove_path, LiveSstable, MemtableSlot, Table, TableVersion};
+use crate::throttle::Throttle;
 use crate::{StorageConfig, StorageError};
 
+/// How often the compaction thread looks at every table even without flushes (TTLs and gc grace
+/// expire with time alone).
+const PERIODIC_COMPACTION_CHECK: Duration = Duration::from_secs(60);
+
 /// A failure that makes every later write fail.
-#[derive(Debug, Default)]
-pub(crate) struct Poison(Mutex<Option<String>>);
+#[derive(Debug)]
+pub(crate) struct Poison {
+    reason: Mutex<Option<String>>,
+    /// Writers waiting for memtable room would wait forever: they are told.
+    budget: Arc<MemoryBudget>,
+}
 
 impl Poison {
+    pub fn new(budget: Arc<MemoryBudget>) -> Poison {
+        Poison { reason: Mutex::new(None), budget }
+    }
+
     pub fn set(&self, why: String) {
-        let mut slot = self.0.lock();
         error!(reason = %why, "storage engine poisoned: writes are refused from now on");
-        if slot.is_none() {
-            *slot = Some(why);
+        {
+            let mut slot = self.reason.lock();
+            if slot.is_none() {
+                *slot = Some(why.clone());
+            }
         }
+        self.budget.fail(why);
     }
 
     pub fn check(&self) -> Result<(), StorageError> {
-        match &*self.0.lock() {
+        match &*self.reason.lock() {
             None => Ok(()),
             Some(why) => Err(StorageError::Poisoned(why.clone())),
         }
@@ -59,7 +76,7 @@ pub(crate) enum FlushMsg {
 
 pub(crate) struct CompactionJob {
     table: Arc<Table>,
-    inputs: Vec<u64>,
+    task: CompactionTask,
     epoch: u64,
 }
 
@@ -78,6 +95,9 @@ pub(crate) struct Inner {
     /// so they never see a record appended but not yet in a memtable.
     pub write_barrier: RwLock<()>,
     pub poison: Arc<Poison>,
+    /// Memory held by every memtable, against `memtable_space_bytes`.
+    pub budget: Arc<MemoryBudget>,
+    pub throttle: Throttle,
     pub flush_tx: Sender<FlushMsg>,
     pub compaction_tx: Sender<CompactionMsg>,
     /// No new writes (shutdown began).
@@ -104,8 +124,13 @@ impl Inner {
         }
     }
 
-    pub fn writer_options(&self) -> WriterOptions {
+    /// How the table's new SSTables are laid out (its compression, chunk length and bloom filter).
+    pub fn writer_options(&self, table: &Table) -> WriterOptions {
+        let o = table.options();
         WriterOptions::default()
+            .with_block_size(o.chunk_length_bytes)
+            .with_compression(o.compression)
+            .with_bloom_fp_chance(o.bloom_filter_fp_chance)
     }
 
     /// Seals the table's active memtable and queues its flush: when it passed the flush threshold, or
@@ -127,10 +152,39 @@ impl Inner {
         });
         // Sent under the barrier so that flushes of one table are queued in the order they were sealed.
         if let Some(job) = job {
+            self.budget.sealed(job.slot.accounted());
             debug!(table = %table.id, "memtable sealed");
             if self.flush_tx.send(FlushMsg::Flush(job)).is_err() {
                 self.poison.set("the flush thread is gone".into());
             }
+        }
+    }
+
+    /// When the active memtables hold more than the cleanup share of the memtable budget, seals the
+    /// largest one so that its flush makes room.
+    pub fn relieve_memory(&self) {
+        if !self.budget.should_clean() {
+            return;
+        }
+        let largest = self
+            .tables
+            .read()
+            .values()
+            .map(|t| (t.version().active.accounted(), t.clone()))
+            .max_by_key(|(bytes, _)| *bytes);
+        if let Some((bytes, table)) = largest {
+            if bytes > 0 {
+                debug!(table = %table.id, bytes, used = self.budget.used(), "sealing the largest memtable to make room");
+                self.seal(&table, true);
+            }
+        }
+        self.budget.cleaned();
+    }
+
+    /// Returns the memory of memtables that left their table to the budget.
+    pub fn release_memtables<'a>(&self, slots: impl IntoIterator<Item = &'a Arc<MemtableSlot>>) {
+        for slot in slots {
+            self.budget.release(slot.take_accounted(), slot.sealed_at().is_some());
         }
     }
 
@@ -195,7 +249,7 @@ impl Inner {
 
     fn write_memtable(&self, table: &Table, slot: &MemtableSlot) -> Result<Sstable, StorageError> {
         let generation = table.next_generation();
-        let mut writer = SstableWriter::create(&table.dir, generation, self.writer_options())?;
+        let mut writer = SstableWriter::create(&table.dir, generation, self.writer_options(table))?;
         let mut partitions = 0u64;
         for p in slot.memtable.iter_all() {
             writer.add(&p)?;
@@ -206,7 +260,8 @@ impl Inner {
         Ok(sstable)
     }
 
-    /// Makes a flushed SSTable live and forgets its memtable. False when the flush was abandoned.
+    /// Makes a flushed SSTable live (at level 0) and forgets its memtable. False when the flush was
+    /// abandoned.
     fn install_flush(
         &self,
         table: &Table,
@@ -228,8 +283,7 @@ impl Inner {
             current.sealed.iter().any(|s| !Arc::ptr_eq(s, slot) && s.sealed_at().is_none_or_before(sealed_at));
         let mut next = files.clone();
         if let Some(s) = &written {
-            next.generations.push(s.generation());
-            next.generations.sort_unstable();
+            next.add(s.generation(), 0);
         }
         match sealed_at {
             Some(at) if !older_unflushed && at > next.replay_after => next.replay_after = at,
@@ -239,7 +293,7 @@ impl Inner {
             manifest::write(&table.dir, &next)?;
             *files = next;
         }
-        let live = written.map(LiveSstable::new);
+        let live = written.map(|s| LiveSstable::new(s, 0));
         table.update_version(|v| {
             let mut sstables = v.sstables.clone();
             sstables.extend(live);
@@ -249,6 +303,8 @@ impl Inner {
                 sstables,
             })
         });
+        drop(files);
+        self.release_memtables([slot]);
         Ok(true)
     }
 
@@ -273,8 +329,45 @@ impl Inner {
     // Compaction
     // ------------------------------------------------------------------------------------------
 
-    pub fn compaction_params(&self) -> CompactionParams {
-        CompactionParams { merge_all_above: Some(self.config.compaction_threshold), ..CompactionParams::default() }
+    /// The table's compaction settings, with the engine's `compaction_threshold`.
+    pub fn compaction_params(&self, table: &Table) -> CompactionParams {
+        CompactionParams {
+            merge_all_above: Some(self.config.compaction_threshold),
+            ..table.options().compaction.clone()
+        }
+    }
+
+    /// What the planner knows of a table version's SSTables.
+    pub fn sstable_infos(version: &TableVersion) -> Vec<SstableInfo> {
+        version
+            .sstables
+            .iter()
+            .map(|s| {
+                let stats = s.sstable.stats();
+                SstableInfo {
+                    generation: s.generation(),
+                    size_bytes: stats.file_size_bytes,
+                    level: s.level(),
+                    min_key: stats.min_key.clone(),
+                    max_key: stats.max_key.clone(),
+                    min_timestamp: stats.min_timestamp,
+                    max_timestamp: stats.max_timestamp,
+                    max_local_deletion_time: stats.max_local_deletion_time,
+                }
+            })
+            .collect()
+    }
+
+    fn plan_context(&self, table: &Table, version: &TableVersion) -> PlanContext {
+        let now = self.config.clock.now_seconds();
+        PlanContext {
+            gc_before: now.saturating_sub(table.options().gc_grace_seconds),
+            memtable_min_timestamp: version
+                .memtables()
+                .filter_map(|m| m.memtable.min_timestamp())
+                .min()
+                .unwrap_or(i64::MAX),
+        }
     }
 
     /// Queues a compaction of the table if the planner picks one and none is running for it.
@@ -286,28 +379,39 @@ impl Inner {
             return;
         }
         let version = table.version();
-        let infos: Vec<SstableInfo> = version
-            .sstables
-            .iter()
-            .map(|s| SstableInfo { generation: s.generation(), size_bytes: s.sstable.stats().file_size_bytes })
-            .collect();
-        match compaction::plan(&infos, &self.compaction_params()) {
-            Some(task) => self.queue_compaction(table, task.inputs),
+        let task = compaction::plan(
+            &Self::sstable_infos(&version),
+            &self.compaction_params(table),
+            &self.plan_context(table, &version),
+        );
+        match task {
+            Some(task) => self.queue_compaction(table, task),
             None => table.compacting.store(false, Ordering::SeqCst),
         }
     }
 
-    /// Queues a compaction of `inputs`; the caller has set the table's `compacting` flag.
-    pub fn queue_compaction(&self, table: &Arc<Table>, inputs: Vec<u64>) {
-        debug!(table = %table.id, ?inputs, "compaction queued");
-        let job = CompactionJob { table: table.clone(), inputs, epoch: table.epoch() };
+    /// Queues a compaction; the caller has set the table's `compacting` flag.
+    pub fn queue_compaction(&self, table: &Arc<Table>, task: CompactionTask) {
+        debug!(table = %table.id, ?task, "compaction queued");
+        let job = CompactionJob { table: table.clone(), task, epoch: table.epoch() };
         if self.compaction_tx.send(CompactionMsg::Compact(job)).is_err() {
             table.compacting.store(false, Ordering::SeqCst);
         }
     }
 
     pub fn compaction_loop(self: Arc<Self>, rx: Receiver<CompactionMsg>) {
-        while let Ok(msg) = rx.recv() {
+        loop {
+            let msg = match rx.recv_timeout(PERIODIC_COMPACTION_CHECK) {
+                Ok(msg) => msg,
+                Err(RecvTimeoutError::Timeout) => {
+                    let tables: Vec<Arc<Table>> = self.tables.read().values().cloned().collect();
+                    for t in &tables {
+                        self.maybe_compact(t);
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
             match msg {
                 CompactionMsg::Compact(job) => {
                     let table = job.table.clone();
@@ -330,10 +434,26 @@ impl Inner {
         debug!("compaction thread stopped");
     }
 
-    /// Merges the job's inputs into one SSTable. True when the result was installed.
+    /// Carries out a task. True when its result was installed.
     fn compact(&self, job: CompactionJob) -> Result<bool, StorageError> {
-        let CompactionJob { table, inputs, epoch } = job;
-        match self.compact_inputs(&table, &inputs, epoch) {
+        let CompactionJob { table, task, epoch } = job;
+        let version = table.version();
+        let inputs: Vec<Arc<LiveSstable>> =
+            version.sstables.iter().filter(|s| task.inputs.contains(&s.generation())).cloned().collect();
+        if inputs.len() != task.inputs.len() || inputs.is_empty() {
+            return Ok(false);
+        }
+        let result = match task.kind {
+            TaskKind::Drop => self.install_compaction(&table, &inputs, Vec::new(), 0, epoch),
+            TaskKind::Move => self.install_move(&table, &inputs[0], task.output_level, epoch),
+            TaskKind::Merge => self.merge(&table, &version, &inputs, &task, epoch),
+        };
+        match result {
+            Ok(true) => {
+                info!(table = %table.id, kind = ?task.kind, reason = ?task.reason, inputs = ?task.inputs,
+                      level = task.output_level, "compaction done");
+                Ok(true)
+            }
             Err(e) if table.superseded(epoch) || self.stopping.load(Ordering::SeqCst) => {
                 debug!(table = %table.id, error = %e, "compaction abandoned");
                 Ok(false)
@@ -342,95 +462,144 @@ impl Inner {
         }
     }
 
-    fn compact_inputs(&self, table: &Arc<Table>, generations: &[u64], epoch: u64) -> Result<bool, StorageError> {
-        let version = table.version();
-        let inputs: Vec<Arc<LiveSstable>> =
-            version.sstables.iter().filter(|s| generations.contains(&s.generation())).cloned().collect();
-        if inputs.len() != generations.len() || inputs.len() < 2 {
-            return Ok(false);
-        }
-
+    /// Merges the inputs (purging what may go), writes the result into SSTables of at most
+    /// `max_output_bytes` each at the task's level, and installs them.
+    fn merge(
+        &self,
+        table: &Arc<Table>,
+        version: &TableVersion,
+        inputs: &[Arc<LiveSstable>],
+        task: &CompactionTask,
+        epoch: u64,
+    ) -> Result<bool, StorageError> {
         // Tombstones may only go if nothing outside this compaction could hold data they shadow.
         let outside_memtables = version.memtables().filter_map(|m| m.memtable.min_timestamp());
         let outside_sstables = version
             .sstables
             .iter()
-            .filter(|s| !generations.contains(&s.generation()))
+            .filter(|s| !task.inputs.contains(&s.generation()))
             .map(|s| s.sstable.stats().min_timestamp);
         let max_purgeable_timestamp = outside_memtables.chain(outside_sstables).min().unwrap_or(i64::MAX);
-        let now = now_seconds();
-        let policy =
-            PurgePolicy { now, gc_before: now.saturating_sub(table.gc_grace_seconds()), max_purgeable_timestamp };
+        let now = self.config.clock.now_seconds();
+        let policy = PurgePolicy {
+            now,
+            gc_before: now.saturating_sub(table.options().gc_grace_seconds),
+            max_purgeable_timestamp,
+        };
 
         let sources: Vec<Source> = inputs
             .iter()
             .map(|s| Box::new(s.sstable.scan(Bound::Unbounded).map(|r| r.map_err(StorageError::from))) as Source)
             .collect();
-        let generation = table.next_generation();
-        let mut writer = SstableWriter::create(&table.dir, generation, self.writer_options())?;
-        let mut partitions = 0u64;
-        for (i, merged) in MergeIter::new(sources, Bound::Unbounded, None).enumerate() {
-            if i % 256 == 0 && (table.superseded(epoch) || self.stopping.load(Ordering::SeqCst)) {
-                debug!(table = %table.id, "compaction interrupted");
-                return Ok(false);
+        let options = self.writer_options(table);
+        let abort = || table.superseded(epoch) || self.stopping.load(Ordering::SeqCst);
+        let mut outputs: Vec<Sstable> = Vec::new();
+        let mut writer: Option<SstableWriter> = None;
+        let run = || -> Result<bool, StorageError> {
+            for (i, merged) in MergeIter::new(sources, Bound::Unbounded, None).enumerate() {
+                if i % 64 == 0 && abort() {
+                    debug!(table = %table.id, "compaction interrupted");
+                    return Ok(false);
+                }
+                let purged = purge_tombstones_with(merged?, &policy);
+                if partition_is_empty(&purged) {
+                    continue;
+                }
+                let w = match writer.as_mut() {
+                    Some(w) => w,
+                    None => writer.insert(SstableWriter::create(&table.dir, table.next_generation(), options)?),
+                };
+                let before = w.bytes_written();
+                w.add(&purged)?;
+                let written = w.bytes_written();
+                self.throttle.acquire(written - before, abort);
+                if task.max_output_bytes.is_some_and(|max| written >= max) {
+                    if let Some(full) = writer.take() {
+                        outputs.push(full.finish()?);
+                    }
+                }
             }
-            let purged = purge_tombstones_with(merged?, &policy);
-            if partition_is_empty(&purged) {
-                continue;
+            if let Some(last) = writer.take() {
+                outputs.push(last.finish()?);
             }
-            writer.add(&purged)?;
-            partitions += 1;
-        }
-        let output = writer.finish()?;
-        let output = if partitions == 0 {
-            delete_quietly(&output);
-            None
-        } else {
-            Some(output)
+            Ok(!abort())
         };
-        let installed = self.install_compaction(table, &inputs, output, epoch)?;
-        if installed {
-            info!(table = %table.id, inputs = ?generations, output = generation, partitions, "compaction done");
+        let completed = run();
+        drop(writer); // an unfinished writer deletes its temporary file
+        match completed {
+            Ok(true) => self.install_compaction(table, inputs, outputs, task.output_level, epoch),
+            Ok(false) => {
+                outputs.iter().for_each(delete_quietly);
+                Ok(false)
+            }
+            Err(e) => {
+                outputs.iter().for_each(delete_quietly);
+                Err(e)
+            }
         }
-        Ok(installed)
     }
 
+    /// Replaces `inputs` with `outputs` (at `level`): the manifest first, then the version; the inputs
+    /// are deleted once no reader holds them. False (outputs deleted) when the table was truncated or
+    /// dropped meanwhile.
     fn install_compaction(
         &self,
         table: &Table,
         inputs: &[Arc<LiveSstable>],
-        output: Option<Sstable>,
+        outputs: Vec<Sstable>,
+        level: u32,
         epoch: u64,
     ) -> Result<bool, StorageError> {
         let mut files = table.files.lock();
         let current = table.version();
         let still_live = inputs.iter().all(|i| current.sstables.iter().any(|s| Arc::ptr_eq(s, i)));
         if table.superseded(epoch) || !still_live {
-            if let Some(s) = output {
-                delete_quietly(&s);
-            }
+            outputs.iter().for_each(delete_quietly);
             return Ok(false);
         }
         let input_generations: Vec<u64> = inputs.iter().map(|s| s.generation()).collect();
         let mut next = files.clone();
-        next.generations.retain(|g| !input_generations.contains(g));
-        if let Some(s) = &output {
-            next.generations.push(s.generation());
-            next.generations.sort_unstable();
+        next.remove(&input_generations);
+        for s in &outputs {
+            next.add(s.generation(), level);
         }
-        manifest::write(&table.dir, &next)?;
+        if let Err(e) = manifest::write(&table.dir, &next) {
+            outputs.iter().for_each(delete_quietly);
+            return Err(e);
+        }
         *files = next;
-        let output = output.map(LiveSstable::new);
+        let outputs: Vec<Arc<LiveSstable>> = outputs.into_iter().map(|s| LiveSstable::new(s, level)).collect();
         table.update_version(|v| {
             let mut sstables: Vec<Arc<LiveSstable>> =
                 v.sstables.iter().filter(|s| !input_generations.contains(&s.generation())).cloned().collect();
-            sstables.extend(output);
+            sstables.extend(outputs);
             sstables.sort_by_key(|s| s.generation());
             Some(TableVersion { active: v.active.clone(), sealed: v.sealed.clone(), sstables })
         });
         for input in inputs {
             input.mark_obsolete();
         }
+        Ok(true)
+    }
+
+    /// Moves one SSTable to another level: a manifest change only.
+    fn install_move(
+        &self,
+        table: &Table,
+        input: &Arc<LiveSstable>,
+        level: u32,
+        epoch: u64,
+    ) -> Result<bool, StorageError> {
+        let mut files = table.files.lock();
+        let still_live = table.version().sstables.iter().any(|s| Arc::ptr_eq(s, input));
+        if table.superseded(epoch) || !still_live {
+            return Ok(false);
+        }
+        let mut next = files.clone();
+        next.add(input.generation(), level);
+        manifest::write(&table.dir, &next)?;
+        *files = next;
+        input.set_level(level);
         Ok(true)
     }
 
@@ -447,7 +616,8 @@ impl Inner {
             table.bump_epoch();
             (table.replace_version(TableVersion::empty()), self.commitlog.position())
         };
-        let next = Manifest { generations: Vec::new(), replay_after: truncated_at.max(files.replay_after) };
+        self.release_memtables(old.memtables());
+        let next = Manifest { sstables: Vec::new(), replay_after: truncated_at.max(files.replay_after) };
         if let Err(e) = manifest::write(&table.dir, &next) {
             self.poison.set(format!("truncating table {}: {e}", table.id));
             return Err(e);
@@ -462,15 +632,32 @@ impl Inner {
         self.discard_commitlog()
     }
 
-    pub fn drop_table(&self, id: TableId) -> Result<(), StorageError> {
+    /// Forgets the table and deletes its files; with `keep_snapshots`, its `snapshots/` directory stays.
+    pub fn drop_table(&self, id: TableId, keep_snapshots: bool) -> Result<(), StorageError> {
         let table = self.tables.write().remove(&id).ok_or(StorageError::UnknownTable(id))?;
         table.dropped.store(true, Ordering::SeqCst);
         table.bump_epoch();
         let files = table.files.lock();
-        table.replace_version(TableVersion::empty());
-        remove_path(&table.dir)?;
-        if let Some(parent) = table.dir.parent() {
-            manifest::sync_dir(parent)?;
+        let old = table.replace_version(TableVersion::empty());
+        self.release_memtables(old.memtables());
+        let snapshots = table.dir.join(crate::snapshot::SNAPSHOTS_DIR);
+        if keep_snapshots && snapshots.is_dir() {
+            // The manifest goes first: what is left is no table, only its snapshots.
+            remove_path(&table.dir.join(manifest::FILE_NAME))?;
+            let entries =
+                std::fs::read_dir(&table.dir).map_err(|source| StorageError::Io { path: table.dir.clone(), source })?;
+            for entry in entries {
+                let entry = entry.map_err(|source| StorageError::Io { path: table.dir.clone(), source })?;
+                if entry.path() != snapshots {
+                    remove_path(&entry.path())?;
+                }
+            }
+            manifest::sync_dir(&table.dir)?;
+        } else {
+            remove_path(&table.dir)?;
+            if let Some(parent) = table.dir.parent() {
+                manifest::sync_dir(parent)?;
+            }
         }
         drop(files);
         info!(table = %id, "table dropped");
@@ -494,12 +681,6 @@ fn delete_quietly(s: &Sstable) {
     if let Err(e) = s.delete() {
         warn!(path = %s.path().display(), error = %e, "deleting an unused sstable failed");
     }
-}
-
-/// Server time in seconds since the epoch.
-pub(crate) fn now_seconds() -> i32 {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    i32::try_from(secs).unwrap_or(i32::MAX)
 }
 
 trait PositionExt {

@@ -21,18 +21,32 @@
 //! pending. Truncation writes a manifest with no SSTables and `replay_after` at the commitlog's current
 //! position, so replay does not bring truncated data back.
 //!
+//! # Per-table options, compaction and back-pressure
+//!
+//! [`Storage::set_table_options`] gives each table its [`TableOptions`]: compaction strategy
+//! (size-tiered, leveled or time-window, planned by the `compaction` crate), compression, chunk length,
+//! bloom filter false-positive chance, `gc_grace_seconds`. Compactions run on one background thread,
+//! throttled to `compaction_throughput_mib_per_sec`; writers never wait for them. Writers do wait for
+//! memory: when every memtable together holds more than `memtable_space_bytes`, the [`WriteAck`] of a
+//! write resolves only once flushes have made room (see `budget.rs`).
+//!
 //! # Background failures
 //!
 //! An error or a panic in a flush or compaction is logged and *poisons* the engine: every later
 //! [`Storage::apply`] fails with [`StorageError::Poisoned`] instead of accepting writes that might
 //! never reach an SSTable. A memtable whose flush failed stays readable and keeps its commitlog segments.
 
+mod budget;
 mod engine;
 mod manifest;
+mod options;
 mod scan;
+mod snapshot;
 mod table;
+mod throttle;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::ops::Bound;
 use std::path::PathBuf;
@@ -51,10 +65,18 @@ use storage_model::{codec, ModelError, Mutation, Partition, TableId};
 use tracing::{info, warn};
 
 pub use commitlog::SyncMode;
+pub use compaction::{
+    CompactionParams, LeveledOptions, OptionsError, SizeTieredOptions, Strategy, TimeWindowOptions,
+    TimestampResolution, WindowUnit,
+};
+pub use options::{Clock, TableOptions, DEFAULT_CHUNK_LENGTH_BYTES, DEFAULT_GC_GRACE_SECONDS};
+pub use sstable::Compression;
 
+use crate::budget::{MemoryBudget, RoomWait, CLOSED};
 use crate::engine::{CompactionMsg, FlushMsg, Inner, Poison};
 use crate::scan::{MergeIter, Source};
 use crate::table::Table;
+use crate::throttle::Throttle;
 
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
@@ -65,13 +87,32 @@ pub struct StorageConfig {
     pub commitlog_segment_size_bytes: u64,
     /// A table's memtable past this size is flushed to an SSTable.
     pub memtable_flush_threshold_bytes: u64,
-    /// Compact a table when it has more than this many SSTables.
+    /// Size-tiered tables: merge all SSTables when there are more than this many and no bucket of
+    /// similar sizes qualifies.
     pub compaction_threshold: usize,
+    /// Compaction writes at most this many MiB per second (cassandra.yaml `compaction_throughput`);
+    /// 0 = unthrottled. Changeable at run time with [`Storage::set_compaction_throughput`].
+    pub compaction_throughput_mib_per_sec: u64,
+    /// Memory all memtables together may hold (like cassandra.yaml `memtable_heap_space`, which
+    /// defaults to a quarter of the heap); past it, acknowledgements wait for flushes to make room.
+    /// 0 = unlimited.
+    pub memtable_space_bytes: u64,
+    /// Snapshot a table before TRUNCATE and DROP (cassandra.yaml `auto_snapshot`), unless the table's
+    /// `allow_auto_snapshot` is false.
+    pub auto_snapshot: bool,
+    /// Server time for purging tombstones and expired data.
+    pub clock: Clock,
 }
+
+/// The default [`StorageConfig::memtable_space_bytes`]: a quarter of a 2 GiB heap.
+pub const DEFAULT_MEMTABLE_SPACE_BYTES: u64 = 512 << 20;
+/// The default [`StorageConfig::compaction_throughput_mib_per_sec`] (Cassandra's).
+pub const DEFAULT_COMPACTION_THROUGHPUT_MIB_PER_SEC: u64 = 64;
 
 impl StorageConfig {
     /// Defaults under one directory: `data/` and `commitlog/` in it, periodic sync every 10 s, 32 MiB
-    /// commitlog segments, 64 MiB memtables, compaction past 8 SSTables.
+    /// commitlog segments, 64 MiB memtables within 512 MiB of memtable space, compaction past 8
+    /// SSTables at up to 64 MiB/s, no automatic snapshots.
     pub fn new(base_dir: impl Into<PathBuf>) -> StorageConfig {
         let base = base_dir.into();
         StorageConfig {
@@ -81,6 +122,10 @@ impl StorageConfig {
             commitlog_segment_size_bytes: 32 << 20,
             memtable_flush_threshold_bytes: 64 << 20,
             compaction_threshold: 8,
+            compaction_throughput_mib_per_sec: DEFAULT_COMPACTION_THROUGHPUT_MIB_PER_SEC,
+            memtable_space_bytes: DEFAULT_MEMTABLE_SPACE_BYTES,
+            auto_snapshot: false,
+            clock: Clock::system(),
         }
     }
 }
@@ -120,12 +165,28 @@ impl From<ModelError> for StorageError {
 
 type AckFuture = Pin<Box<dyn Future<Output = Result<(), StorageError>> + Send>>;
 
-/// Resolves when a write is durable.
+/// Resolves when a write is durable (per the sync mode) and the memtables have room for more (see
+/// [`StorageConfig::memtable_space_bytes`]).
 pub struct WriteAck(Option<AckFuture>);
+
+impl fmt::Debug for WriteAck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "WriteAck(pending)" } else { "WriteAck(ready)" })
+    }
+}
 
 impl WriteAck {
     pub fn ready() -> WriteAck {
         WriteAck(None)
+    }
+
+    pub(crate) fn from_future(f: impl Future<Output = Result<(), StorageError>> + Send + 'static) -> WriteAck {
+        WriteAck(Some(Box::pin(f)))
+    }
+
+    /// True when the ack needs no waiting at all.
+    pub fn is_ready(&self) -> bool {
+        self.0.is_none()
     }
 
     /// Blocks the calling thread until the write is durable (for callers outside an async runtime).
@@ -231,14 +292,19 @@ impl Storage {
         }
         info!(tables = loaded.len(), mutations = replayed, "storage opened");
 
+        let budget = Arc::new(MemoryBudget::new(config.memtable_space_bytes));
+        budget.add(loaded.values().map(|t| t.version().active.accounted()).sum());
         let (flush_tx, flush_rx) = std::sync::mpsc::channel();
         let (compaction_tx, compaction_rx) = std::sync::mpsc::channel();
+        let throttle = Throttle::new(config.compaction_throughput_mib_per_sec);
         let inner = Arc::new(Inner {
             config,
             commitlog,
             tables: RwLock::new(loaded),
             write_barrier: RwLock::new(()),
-            poison: Arc::new(Poison::default()),
+            poison: Arc::new(Poison::new(budget.clone())),
+            budget,
+            throttle,
             flush_tx,
             compaction_tx,
             closed: AtomicBool::new(false),
@@ -260,12 +326,14 @@ impl Storage {
         };
         let storage = Storage { inner, workers: Mutex::new(vec![flusher, compactor]) };
 
-        // Replay may have filled memtables past the threshold; tables may be due for compaction.
+        // Replay may have filled memtables past the threshold. Compaction waits for the tables' options
+        // (set_table_options), a flush, or the compaction thread's periodic check, so that a table is
+        // not compacted with another strategy than its own right after a restart.
         let tables: Vec<Arc<Table>> = storage.inner.tables.read().values().cloned().collect();
         for t in &tables {
             storage.inner.seal(t, false);
-            storage.inner.maybe_compact(t);
         }
+        storage.inner.relieve_memory();
         Ok(storage)
     }
 
@@ -279,15 +347,30 @@ impl Storage {
         Ok(())
     }
 
-    /// Forgets the table and deletes its files.
+    /// Forgets the table and deletes its files. With [`StorageConfig::auto_snapshot`] (and the table's
+    /// `allow_auto_snapshot`), its data is first snapshotted as `dropped-<millis>-<table id>`, and its
+    /// directory then keeps only `snapshots/`.
     pub fn drop_table(&self, table: TableId) -> Result<(), StorageError> {
-        self.inner.drop_table(table)
+        let t = self.inner.table(table)?;
+        let keep = self.auto_snapshot_wanted(&t);
+        if keep {
+            self.snapshot_table(&t, &snapshot::auto_name("dropped", &t))?;
+        }
+        self.inner.drop_table(table, keep)
     }
 
-    /// Removes all the table's data.
+    /// Removes all the table's data. With [`StorageConfig::auto_snapshot`] (and the table's
+    /// `allow_auto_snapshot`), it is first snapshotted as `truncated-<millis>-<table id>`.
     pub fn truncate_table(&self, table: TableId) -> Result<(), StorageError> {
         let t = self.inner.table(table)?;
+        if self.auto_snapshot_wanted(&t) {
+            self.snapshot_table(&t, &snapshot::auto_name("truncated", &t))?;
+        }
         self.inner.truncate(&t)
+    }
+
+    fn auto_snapshot_wanted(&self, table: &Table) -> bool {
+        self.inner.config.auto_snapshot && table.options().allow_auto_snapshot
     }
 
     /// Applies the mutations atomically: one commitlog record, then the memtables.
@@ -312,35 +395,46 @@ impl Storage {
 
         let threshold = inner.config.memtable_flush_threshold_bytes;
         let mut full: Vec<Arc<Table>> = Vec::new();
+        let mut grown = 0u64;
         let pos = {
             let _barrier = inner.write_barrier.read();
             let pos = inner.commitlog.append(&record).map_err(|e| inner.commitlog_failure(e))?;
             for (m, table) in mutations.iter().zip(&tables) {
                 let active = table.version().active.clone();
-                active.apply(&m.partition, pos.segment);
+                grown += active.apply(&m.partition, pos.segment);
                 if active.memtable.size_bytes() as u64 >= threshold && !full.iter().any(|t| Arc::ptr_eq(t, table)) {
                     full.push(table.clone());
                 }
             }
             pos
         };
+        inner.budget.add(grown);
         for table in &full {
             inner.seal(table, false);
         }
+        inner.relieve_memory();
 
+        let room = (!inner.budget.has_room()).then(|| RoomWait(inner.budget.clone()));
         if matches!(inner.config.sync, SyncMode::Periodic { .. }) {
-            return Ok(WriteAck::ready());
+            return Ok(match room {
+                None => WriteAck::ready(),
+                Some(room) => WriteAck::from_future(room),
+            });
         }
         let durable = inner.commitlog.durable(pos);
         let poison = inner.poison.clone();
-        Ok(WriteAck(Some(Box::pin(async move {
+        Ok(WriteAck::from_future(async move {
             durable.await.map_err(|e| {
                 if !matches!(e, CommitLogError::Closed) {
                     poison.set(format!("commitlog sync: {e}"));
                 }
                 StorageError::CommitLog(e)
-            })
-        }))))
+            })?;
+            match room {
+                None => Ok(()),
+                Some(room) => room.await,
+            }
+        }))
     }
 
     /// The partition merged over memtables and SSTables (tombstones and expired cells included; the
@@ -364,6 +458,43 @@ impl Storage {
         for s in &version.sstables {
             if s.sstable.may_contain(key) {
                 if let Some(p) = s.sstable.get(key)? {
+                    add(p);
+                }
+            }
+        }
+        Ok(merged)
+    }
+
+    /// The part of a partition that a read of the clustering `ranges` needs, merged over memtables and
+    /// SSTables like [`Storage::read_partition`]: its deletion and static row, the range tombstones
+    /// overlapping a range, and the rows with a clustering in a range (`start <= clustering < end`,
+    /// `end: None` unbounded). SSTables whose statistics show they cannot contribute
+    /// (`Sstable::may_intersect_slice`) are skipped, and wide partitions are read only where the
+    /// ranges fall. `None` when no source holds the key (or none that can contribute).
+    pub fn read_partition_slice(
+        &self,
+        table: TableId,
+        key: &[u8],
+        ranges: &[(Bytes, Option<Bytes>)],
+    ) -> Result<Option<Partition>, StorageError> {
+        let version = self.inner.table(table)?.version();
+        let mut merged: Option<Partition> = None;
+        let mut add = |p: Partition| match merged.as_mut() {
+            None => {
+                let mut p = p;
+                normalize(&mut p);
+                merged = Some(p);
+            }
+            Some(m) => merge_into(m, p),
+        };
+        for slot in version.memtables() {
+            if let Some(p) = slot.memtable.get_slice(key, ranges) {
+                add(p);
+            }
+        }
+        for s in &version.sstables {
+            if s.sstable.may_intersect_slice(ranges) && s.sstable.may_contain(key) {
+                if let Some(p) = s.sstable.get_slice(key, ranges)? {
                     add(p);
                 }
             }
@@ -411,6 +542,7 @@ impl Storage {
         let synced = inner.commitlog.sync().map_err(StorageError::from);
         let discarded = if inner.poison.check().is_ok() { inner.discard_commitlog() } else { Ok(()) };
         let closed = inner.commitlog.close().map_err(StorageError::from);
+        inner.budget.fail(CLOSED.into());
         info!("storage shut down");
         inner.poison.check()?;
         synced?;
@@ -441,7 +573,9 @@ impl Storage {
         self.inner.poison.check()
     }
 
-    /// Compacts all the table's SSTables into one and waits for it (`nodetool compact`).
+    /// Compacts all the table's SSTables together and waits for it (`nodetool compact`): into one
+    /// SSTable, or, for a leveled table, into `sstable_size_in_mb` SSTables in the lowest level that
+    /// holds them all.
     pub fn compact_table(&self, table: TableId) -> Result<(), StorageError> {
         let t = self.inner.table(table)?;
         loop {
@@ -452,13 +586,21 @@ impl Storage {
             }
             std::thread::yield_now();
         }
-        let generations: Vec<u64> = t.version().sstables.iter().map(|s| s.generation()).collect();
-        if generations.len() < 2 {
+        let infos = Inner::sstable_infos(&t.version());
+        let Some(task) = compaction::plan_major(&infos, &self.inner.compaction_params(&t)) else {
             t.compacting.store(false, Ordering::SeqCst);
             return Ok(());
-        }
-        self.inner.queue_compaction(&t, generations);
+        };
+        self.inner.queue_compaction(&t, task);
         self.inner.wait_for_queues();
+        self.inner.poison.check()
+    }
+
+    /// Runs the table's strategy now, as a flush would, and waits until it has nothing more to do.
+    pub fn run_background_compactions(&self, table: TableId) -> Result<(), StorageError> {
+        let t = self.inner.table(table)?;
+        self.inner.maybe_compact(&t);
+        self.wait_for_background_work();
         self.inner.poison.check()
     }
 
@@ -478,10 +620,75 @@ impl Storage {
         Ok(self.inner.table(table)?.version().sstables.iter().map(|s| s.generation()).collect())
     }
 
-    /// Sets the table's `gc_grace_seconds` (default 864000): how long compaction keeps tombstones.
-    pub fn set_gc_grace_seconds(&self, table: TableId, seconds: i32) -> Result<(), StorageError> {
-        self.inner.table(table)?.set_gc_grace_seconds(seconds);
+    /// The table's live SSTables as `(generation, level, size in bytes)`, by ascending generation.
+    pub fn sstable_levels(&self, table: TableId) -> Result<Vec<(u64, u32, u64)>, StorageError> {
+        let version = self.inner.table(table)?.version();
+        Ok(version.sstables.iter().map(|s| (s.generation(), s.level(), s.sstable.stats().file_size_bytes)).collect())
+    }
+
+    /// Sets the table's options (compaction strategy, compression, bloom filter, gc grace, ...). They
+    /// apply to SSTables written and compactions planned from now on; a compaction the new strategy
+    /// calls for is queued at once. The query layer calls it when it opens the engine and on
+    /// CREATE/ALTER TABLE.
+    pub fn set_table_options(&self, table: TableId, options: TableOptions) -> Result<(), StorageError> {
+        let t = self.inner.table(table)?;
+        if *t.options() != options {
+            t.set_options(options);
+            self.inner.maybe_compact(&t);
+        }
         Ok(())
+    }
+
+    /// The table's current options.
+    pub fn table_options(&self, table: TableId) -> Result<TableOptions, StorageError> {
+        Ok((*self.inner.table(table)?.options()).clone())
+    }
+
+    /// Sets only the table's `gc_grace_seconds` (default 864000): how long compaction keeps tombstones.
+    pub fn set_gc_grace_seconds(&self, table: TableId, seconds: i32) -> Result<(), StorageError> {
+        self.inner.table(table)?.update_options(|o| o.gc_grace_seconds = seconds);
+        Ok(())
+    }
+
+    /// Changes the compaction throughput limit (MiB/s, 0 = unthrottled; `nodetool setcompactionthroughput`).
+    pub fn set_compaction_throughput(&self, mib_per_sec: u64) {
+        self.inner.throttle.set_mib_per_second(mib_per_sec);
+    }
+
+    /// The compaction throughput limit (MiB/s, 0 = unthrottled).
+    pub fn compaction_throughput(&self) -> u64 {
+        self.inner.throttle.mib_per_second()
+    }
+
+    /// Bytes held by every memtable of every table (what [`StorageConfig::memtable_space_bytes`] bounds).
+    pub fn memtable_memory_used(&self) -> u64 {
+        self.inner.budget.used()
+    }
+
+    /// Flushes the table and hard-links its SSTables into `<table dir>/snapshots/<name>/`, with a
+    /// manifest of its own (`nodetool snapshot`). Returns the snapshot's directory. Fails if a snapshot
+    /// of that name exists.
+    pub fn snapshot(&self, table: TableId, name: &str) -> Result<PathBuf, StorageError> {
+        snapshot::check_name(name)?;
+        let t = self.inner.table(table)?;
+        self.snapshot_table(&t, name)
+    }
+
+    fn snapshot_table(&self, t: &Arc<Table>, name: &str) -> Result<PathBuf, StorageError> {
+        self.inner.seal(t, true);
+        self.inner.wait_for_queues();
+        self.inner.poison.check()?;
+        snapshot::take(t, name)
+    }
+
+    /// The names of the table's snapshots, sorted.
+    pub fn list_snapshots(&self, table: TableId) -> Result<Vec<String>, StorageError> {
+        snapshot::list(&self.table_dir(table))
+    }
+
+    /// Deletes one of the table's snapshots (`nodetool clearsnapshot -t <name>`).
+    pub fn clear_snapshot(&self, table: TableId, name: &str) -> Result<(), StorageError> {
+        snapshot::clear(&self.table_dir(table), name)
     }
 
     /// The directory holding the table's files.
@@ -497,6 +704,7 @@ impl Storage {
 
 impl Drop for Storage {
     fn drop(&mut self) {
+        self.inner.budget.fail(CLOSED.into());
         self.stop_workers();
     }
 }

@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use commitlog::Position;
@@ -14,11 +14,8 @@ use sstable::Sstable;
 use storage_model::{Partition, TableId};
 use tracing::{debug, info, warn};
 
-use crate::manifest::{self, Manifest};
-use crate::StorageError;
-
-/// Cassandra's default `gc_grace_seconds` (10 days).
-pub(crate) const DEFAULT_GC_GRACE_SECONDS: i32 = 864_000;
+use crate::manifest::{self, Manifest, ManifestEntry};
+use crate::{StorageError, TableOptions};
 
 /// A memtable and the commitlog range it covers.
 #[derive(Debug)]
@@ -26,6 +23,9 @@ pub(crate) struct MemtableSlot {
     pub memtable: Arc<Memtable>,
     /// The oldest commitlog segment holding a record applied here (`u64::MAX` when none).
     min_segment: AtomicU64,
+    /// Bytes counted against the engine's memtable budget (returned to it when the slot leaves its
+    /// table).
+    accounted: AtomicU64,
     /// The commitlog position when the memtable was sealed: every record ending at or before it that
     /// concerns this table is in this memtable or an older one.
     sealed_at: OnceLock<Position>,
@@ -36,14 +36,28 @@ impl MemtableSlot {
         Arc::new(MemtableSlot {
             memtable: Arc::new(Memtable::new()),
             min_segment: AtomicU64::new(u64::MAX),
+            accounted: AtomicU64::new(0),
             sealed_at: OnceLock::new(),
         })
     }
 
-    /// Applies an update that the commitlog holds in segment `segment`.
-    pub fn apply(&self, update: &Partition, segment: u64) {
+    /// Applies an update that the commitlog holds in segment `segment`; returns the bytes the memtable
+    /// grew by.
+    pub fn apply(&self, update: &Partition, segment: u64) -> u64 {
         self.min_segment.fetch_min(segment, Ordering::SeqCst);
-        self.memtable.apply(update);
+        let grown = self.memtable.apply(update) as u64;
+        self.accounted.fetch_add(grown, Ordering::SeqCst);
+        grown
+    }
+
+    /// Bytes this memtable holds against the budget.
+    pub fn accounted(&self) -> u64 {
+        self.accounted.load(Ordering::SeqCst)
+    }
+
+    /// Takes this memtable's bytes out of the budget's count (once).
+    pub fn take_accounted(&self) -> u64 {
+        self.accounted.swap(0, Ordering::SeqCst)
     }
 
     pub fn min_segment(&self) -> Option<u64> {
@@ -66,16 +80,30 @@ impl MemtableSlot {
 /// deleted when the last reader lets go of it.
 pub(crate) struct LiveSstable {
     pub sstable: Arc<Sstable>,
+    /// Its level (leveled compaction), as the manifest records it; changed only under the manifest lock.
+    level: AtomicU32,
     obsolete: AtomicBool,
 }
 
 impl LiveSstable {
-    pub fn new(sstable: Sstable) -> Arc<LiveSstable> {
-        Arc::new(LiveSstable { sstable: Arc::new(sstable), obsolete: AtomicBool::new(false) })
+    pub fn new(sstable: Sstable, level: u32) -> Arc<LiveSstable> {
+        Arc::new(LiveSstable {
+            sstable: Arc::new(sstable),
+            level: AtomicU32::new(level),
+            obsolete: AtomicBool::new(false),
+        })
     }
 
     pub fn generation(&self) -> u64 {
         self.sstable.generation()
+    }
+
+    pub fn level(&self) -> u32 {
+        self.level.load(Ordering::SeqCst)
+    }
+
+    pub fn set_level(&self, level: u32) {
+        self.level.store(level, Ordering::SeqCst);
     }
 
     pub fn mark_obsolete(&self) {
@@ -129,7 +157,7 @@ pub(crate) struct Table {
     pub dropped: AtomicBool,
     next_generation: AtomicU64,
     pub compacting: AtomicBool,
-    gc_grace_seconds: AtomicI32,
+    options: RwLock<Arc<TableOptions>>,
 }
 
 impl Table {
@@ -151,29 +179,32 @@ impl Table {
                 if !listed.is_empty() {
                     warn!(table = %id, count = listed.len(), "table directory without a manifest: adopting its sstables");
                 }
-                let m = Manifest { generations: listed.iter().map(|(g, _)| *g).collect(), ..Manifest::empty() };
+                let m = Manifest {
+                    sstables: listed.iter().map(|(g, _)| ManifestEntry { generation: *g, level: 0 }).collect(),
+                    ..Manifest::empty()
+                };
                 manifest::write(&dir, &m)?;
                 m
             }
         };
-        let mut sstables = Vec::with_capacity(manifest.generations.len());
-        for generation in &manifest.generations {
+        let mut sstables = Vec::with_capacity(manifest.sstables.len());
+        for ManifestEntry { generation, level } in &manifest.sstables {
             let Some((_, path)) = listed.iter().find(|(g, _)| g == generation) else {
                 return Err(StorageError::Corrupt(format!(
                     "table {id}: sstable generation {generation} is in the manifest but missing from {}",
                     dir.display()
                 )));
             };
-            sstables.push(LiveSstable::new(Sstable::open(path)?));
+            sstables.push(LiveSstable::new(Sstable::open(path)?, *level));
         }
         for (generation, path) in &listed {
-            if !manifest.generations.contains(generation) {
+            if !manifest.contains(*generation) {
                 info!(table = %id, generation, path = %path.display(), "deleting an sstable not in the manifest");
                 remove_path(path)?;
             }
         }
         let max_generation =
-            listed.iter().map(|(g, _)| *g).chain(manifest.generations.iter().copied()).max().unwrap_or(0);
+            listed.iter().map(|(g, _)| *g).chain(manifest.sstables.iter().map(|e| e.generation)).max().unwrap_or(0);
         Ok(Table {
             id,
             dir,
@@ -183,7 +214,7 @@ impl Table {
             dropped: AtomicBool::new(false),
             next_generation: AtomicU64::new(max_generation + 1),
             compacting: AtomicBool::new(false),
-            gc_grace_seconds: AtomicI32::new(DEFAULT_GC_GRACE_SECONDS),
+            options: RwLock::new(Arc::new(TableOptions::default())),
         })
     }
 
@@ -223,12 +254,20 @@ impl Table {
         self.next_generation.fetch_add(1, Ordering::SeqCst)
     }
 
-    pub fn gc_grace_seconds(&self) -> i32 {
-        self.gc_grace_seconds.load(Ordering::Relaxed)
+    pub fn options(&self) -> Arc<TableOptions> {
+        self.options.read().clone()
     }
 
-    pub fn set_gc_grace_seconds(&self, seconds: i32) {
-        self.gc_grace_seconds.store(seconds, Ordering::Relaxed);
+    pub fn set_options(&self, options: TableOptions) {
+        *self.options.write() = Arc::new(options);
+    }
+
+    /// Changes the options with `change` (one atomic step with respect to other changes).
+    pub fn update_options(&self, change: impl FnOnce(&mut TableOptions)) {
+        let mut guard = self.options.write();
+        let mut next = (**guard).clone();
+        change(&mut next);
+        *guard = Arc::new(next);
     }
 }
 

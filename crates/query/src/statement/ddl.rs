@@ -665,6 +665,7 @@ pub fn create_table(schema: &Schema, stmt: &ast::CreateTable, keyspace: &str) ->
     }
     let mut params = TableParams::default();
     params.apply(&stmt.properties)?;
+    validate_storage_options(&params)?;
     if has_counters && params.default_time_to_live > 0 {
         return Err(Error::invalid("Cannot set default_time_to_live on a table with counters"));
     }
@@ -812,7 +813,10 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
         ast::AlterTableAction::AlterType { .. } => {
             return Err(Error::invalid("Altering column types is no longer supported"));
         }
-        ast::AlterTableAction::With(props) => params.apply(props)?,
+        ast::AlterTableAction::With(props) => {
+            params.apply(props)?;
+            validate_storage_options(&params)?;
+        }
     }
     let new_table = Table::new(keyspace, name, table.id, pk, ck, others, params);
     let mut new_ks = ks.as_ref().clone();
@@ -824,4 +828,12 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
         change: change(SchemaChangeType::Updated, keyspace, SchemaChangeTarget::Table(name.clone())),
         actions: vec![],
     }))
+}
+
+/// Refuses compaction and compression options the storage engine cannot honour, with the
+/// ConfigurationException Cassandra gives.
+fn validate_storage_options(params: &TableParams) -> Result<(), Error> {
+    storage::TableOptions::from_cassandra_maps(&params.compaction, &params.compression)
+        .map(|_| ())
+        .map_err(|e| Error::Config(e.0))
 }

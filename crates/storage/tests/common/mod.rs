@@ -12,14 +12,15 @@ use storage_model::{Cell, ColumnCell, DeletionTime, Mutation, Partition, Row, Ta
 /// A server time far in the past, so that `live_view` sees nothing as expired.
 pub const NOW: i32 = 1_000_000;
 
+/// Batch sync, small commitlog segments, no automatic flush, no merge-all compaction, no throttle.
 pub fn config(dir: &Path) -> StorageConfig {
     StorageConfig {
-        data_dir: dir.join("data"),
-        commitlog_dir: dir.join("commitlog"),
         sync: SyncMode::Batch,
         commitlog_segment_size_bytes: 64 * 1024,
         memtable_flush_threshold_bytes: 1 << 30,
         compaction_threshold: 100,
+        compaction_throughput_mib_per_sec: 0,
+        ..StorageConfig::new(dir)
     }
 }
 
