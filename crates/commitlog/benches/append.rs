@@ -1,5 +1,6 @@
-//! Appending 100-byte records: one writer in periodic mode, and 8 concurrent writers in batch mode
-//! each waiting for its record to be durable (group commit).
+//! Appending 100-byte records: one writer in periodic mode, and 8 or 64 concurrent writers in batch
+//! and group mode, each waiting for its record to be durable (group commit). The durable benchmarks
+//! print how many records each fsync covered.
 
 use std::future::Future;
 use std::pin::pin;
@@ -47,35 +48,46 @@ fn append_periodic(c: &mut Criterion) {
     let _ = log.discard_before(log.position());
 }
 
-fn append_batch_8_writers(c: &mut Criterion) {
-    const WRITERS: u64 = 8;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = Arc::new(open(dir.path(), SyncMode::Batch));
+fn append_durable(c: &mut Criterion) {
     let mut group = c.benchmark_group("append_100b");
     group.throughput(Throughput::Elements(1));
     group.sample_size(10);
-    group.bench_function("batch_8_writers_durable", |b| {
-        b.iter_custom(|iters| {
-            let per_writer = iters.div_ceil(WRITERS);
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for _ in 0..WRITERS {
-                    let log = &log;
-                    s.spawn(move || {
-                        let record = [7u8; 100];
-                        for _ in 0..per_writer {
-                            let pos = log.append(&record).expect("append");
-                            block_on(log.durable(pos)).expect("durable");
+    let modes = [("batch", SyncMode::Batch), ("group_1ms", SyncMode::Group { window: Duration::from_millis(1) })];
+    for (mode_name, mode) in modes {
+        for writers in [8u64, 64] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let log = Arc::new(open(dir.path(), mode));
+            let (mut records, syncs_before) = (0u64, log.sync_count());
+            group.bench_function(format!("{mode_name}_{writers}_writers_durable"), |b| {
+                b.iter_custom(|iters| {
+                    let per_writer = iters.div_ceil(writers);
+                    records += per_writer * writers;
+                    let start = Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..writers {
+                            let log = &log;
+                            s.spawn(move || {
+                                let record = [7u8; 100];
+                                for _ in 0..per_writer {
+                                    let pos = log.append(&record).expect("append");
+                                    block_on(log.durable(pos)).expect("durable");
+                                }
+                            });
                         }
                     });
-                }
+                    start.elapsed().mul_f64(iters as f64 / (per_writer * writers) as f64)
+                })
             });
-            start.elapsed().mul_f64(iters as f64 / (per_writer * WRITERS) as f64)
-        })
-    });
+            let syncs = log.sync_count() - syncs_before;
+            eprintln!(
+                "{mode_name}, {writers} writers: {records} durable appends, {syncs} fsyncs, {:.1} records per fsync",
+                records as f64 / syncs.max(1) as f64
+            );
+            let _ = log.discard_before(log.position());
+        }
+    }
     group.finish();
-    let _ = log.discard_before(log.position());
 }
 
-criterion_group!(benches, append_periodic, append_batch_8_writers);
+criterion_group!(benches, append_periodic, append_durable);
 criterion_main!(benches);

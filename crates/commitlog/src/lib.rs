@@ -135,6 +135,26 @@ pub struct ReplayStats {
     pub corrupt_segments: usize,
     /// Bytes not replayed because of the above.
     pub skipped_bytes: u64,
+    /// Where each torn or corrupt segment's replay stopped, and why (also logged as warnings).
+    pub damage: Vec<SegmentDamage>,
+}
+
+/// A segment whose replay stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentDamage {
+    pub path: PathBuf,
+    /// Offset in the file of the header or entry that could not be replayed.
+    pub offset: u64,
+    /// `true` for a checksum failure (corruption), `false` for an incomplete header or entry (a torn
+    /// write).
+    pub corrupt: bool,
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for SegmentDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at offset {}: {}", self.path.display(), self.offset, self.reason)
+    }
 }
 
 /// Errors of the commitlog.

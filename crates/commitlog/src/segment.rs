@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
-use crate::{CommitLogError, Position, ReplayStats};
+use crate::{CommitLogError, Position, ReplayStats, SegmentDamage};
 
 /// First bytes of every segment.
 pub(crate) const MAGIC: [u8; 8] = *b"SIBYLCL\n";
@@ -98,6 +98,16 @@ fn u32_at(data: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]])
 }
 
+fn damaged(stats: &mut ReplayStats, path: &Path, offset: usize, corrupt: bool, skipped: usize, reason: &'static str) {
+    if corrupt {
+        stats.corrupt_segments += 1;
+    } else {
+        stats.torn_segments += 1;
+    }
+    stats.skipped_bytes += skipped as u64;
+    stats.damage.push(SegmentDamage { path: path.to_owned(), offset: offset as u64, corrupt, reason });
+}
+
 /// Replays the entries of one segment, oldest first. Stops at the first entry that is incomplete
 /// (a torn tail) or fails a checksum (corruption), with a warning; every entry before it is replayed.
 pub(crate) fn replay_segment(
@@ -110,15 +120,13 @@ pub(crate) fn replay_segment(
     stats.segments += 1;
     if data.len() < HEADER_LEN as usize {
         warn!(path = %path.display(), len = data.len(), "commitlog segment has a torn header; skipping it");
-        stats.torn_segments += 1;
-        stats.skipped_bytes += data.len() as u64;
+        damaged(stats, path, 0, false, data.len(), "torn segment header");
         return Ok(());
     }
     let header_ok = data[..8] == MAGIC && crc32fast::hash(&data[..20]) == u32_at(&data, 20);
     if !header_ok {
         warn!(path = %path.display(), offset = 0, "commitlog segment header is corrupt; skipping the segment");
-        stats.corrupt_segments += 1;
-        stats.skipped_bytes += data.len() as u64;
+        damaged(stats, path, 0, true, data.len(), "segment header fails its checksum");
         return Ok(());
     }
     if data[8] != SEGMENT_VERSION {
@@ -127,8 +135,7 @@ pub(crate) fn replay_segment(
     let header_id = u64::from_le_bytes(data[12..20].try_into().unwrap_or_default());
     if header_id != id {
         warn!(path = %path.display(), header_id, "commitlog segment header names another segment; skipping it");
-        stats.corrupt_segments += 1;
-        stats.skipped_bytes += data.len() as u64;
+        damaged(stats, path, 0, true, data.len(), "segment header names another segment");
         return Ok(());
     }
 
@@ -137,23 +144,20 @@ pub(crate) fn replay_segment(
         let left = data.len() - offset;
         if left < 8 {
             warn!(path = %path.display(), offset, "commitlog segment ends with a torn entry header; replay of it stops here");
-            stats.torn_segments += 1;
-            stats.skipped_bytes += left as u64;
+            damaged(stats, path, offset, false, left, "torn entry header");
             return Ok(());
         }
         let len = u32_at(&data, offset);
         if crc32fast::hash(&data[offset..offset + 4]) != u32_at(&data, offset + 4) {
             warn!(path = %path.display(), offset, skipped_bytes = left,
                 "commitlog entry length fails its checksum; replay of this segment stops here");
-            stats.corrupt_segments += 1;
-            stats.skipped_bytes += left as u64;
+            damaged(stats, path, offset, true, left, "entry length fails its checksum");
             return Ok(());
         }
         let frame_len = len as usize + FRAME_OVERHEAD;
         if frame_len > left {
             warn!(path = %path.display(), offset, "commitlog segment ends with a torn entry; replay of it stops here");
-            stats.torn_segments += 1;
-            stats.skipped_bytes += left as u64;
+            damaged(stats, path, offset, false, left, "torn entry");
             return Ok(());
         }
         let payload = &data[offset + 8..offset + 8 + len as usize];
@@ -161,8 +165,7 @@ pub(crate) fn replay_segment(
             let last = frame_len == left;
             warn!(path = %path.display(), offset, last_entry = last, skipped_bytes = left,
                 "commitlog entry fails its checksum; replay of this segment stops here");
-            stats.corrupt_segments += 1;
-            stats.skipped_bytes += left as u64;
+            damaged(stats, path, offset, true, left, "entry fails its checksum");
             return Ok(());
         }
         offset += frame_len;

@@ -198,7 +198,112 @@ fn arb_update() -> impl Strategy<Value = Partition> {
         })
 }
 
+#[test]
+fn overwriting_a_cell_adds_to_the_applied_size_but_not_to_the_live_size() {
+    let m = Memtable::new();
+    let first = m.apply(&write("k", "c", 1, "value"));
+    assert_eq!(m.size_bytes(), first);
+    assert_eq!(m.live_bytes(), first);
+    // After one merge the row's cell vector has the capacity merges give it; from then on the live
+    // size stays put.
+    m.apply(&write("k", "c", 2, "other"));
+    let live = m.live_bytes();
+    for ts in 3..10 {
+        m.apply(&write("k", "c", ts, "other"));
+        assert_eq!(m.live_bytes(), live);
+    }
+    assert_eq!(m.size_bytes(), first * 9);
+    m.apply(&write("k", "d", 1, "value"));
+    let two_rows = m.live_bytes();
+    assert!(two_rows > live);
+    assert_eq!(two_rows, m.recount_live_bytes());
+    // A partition deletion drops the rows it shadows, and their bytes.
+    m.apply(&Partition {
+        key: key("k"),
+        deletion: Some(DeletionTime { marked_for_delete_at: 100, local_deletion_time: 1 }),
+        ..Partition::default()
+    });
+    assert!(m.live_bytes() < two_rows);
+    assert_eq!(m.live_bytes(), m.recount_live_bytes());
+}
+
+#[test]
+fn sizes_count_what_is_stored() {
+    let m = Memtable::new();
+    let update = write("key", "clustering", 1, "a value of 24 bytes long");
+    let applied = m.apply(&update);
+    // The struct sizes plus every byte string's length.
+    let strings = "key".len() + 2 * "clustering".len() + "v".len() + "a value of 24 bytes long".len();
+    assert!(applied > strings + std::mem::size_of::<Row>() + std::mem::size_of::<Partition>());
+    assert_eq!(applied, partition_size(&update) + PARTITION_SLOT_BYTES);
+    assert_eq!(m.live_bytes(), m.recount_live_bytes());
+    assert_eq!(m.live_bytes(), applied);
+}
+
+#[test]
+fn get_slice_copies_only_the_rows_in_the_ranges() {
+    let m = Memtable::new();
+    for c in ["a", "b", "c", "d", "e", "f"] {
+        m.apply(&write("k", c, 1, "v"));
+    }
+    m.apply(&Partition {
+        key: key("k"),
+        range_tombstones: vec![RangeTombstone {
+            start: key("x"),
+            end: None,
+            deletion: DeletionTime { marked_for_delete_at: 0, local_deletion_time: 1 },
+        }],
+        ..Partition::default()
+    });
+    let clusterings = |ranges: &[(Bytes, Option<Bytes>)]| -> Vec<Bytes> {
+        m.get_slice(b"k", ranges).unwrap().rows.into_iter().map(|r| r.clustering).collect()
+    };
+    assert_eq!(clusterings(&[(key("b"), Some(key("d")))]), vec![key("b"), key("c")]);
+    assert_eq!(
+        clusterings(&[(key("e"), None), (key("a"), Some(key("b"))), (key("a"), Some(key("a")))]),
+        vec![key("a"), key("e"), key("f")]
+    );
+    assert_eq!(
+        clusterings(&[(key("b"), Some(key("e"))), (key("c"), Some(key("f")))]),
+        vec![key("b"), key("c"), key("d"), key("e")]
+    );
+    assert_eq!(clusterings(&[(key("c"), Some(key("b")))]), Vec::<Bytes>::new());
+    assert!(m.get_slice(b"k", &[(key("a"), Some(key("b")))]).unwrap().range_tombstones.is_empty());
+    assert_eq!(m.get_slice(b"k", &[(key("y"), None)]).unwrap().range_tombstones.len(), 1);
+    assert_eq!(m.get_slice(b"absent", &[(key("a"), None)]), None);
+}
+
+fn arb_ranges() -> impl Strategy<Value = Vec<(Bytes, Option<Bytes>)>> {
+    proptest::collection::vec((arb_clustering(), proptest::option::of(arb_clustering())), 0..3)
+}
+
 proptest! {
+    #[test]
+    fn live_bytes_always_match_a_recount_and_slices_match_a_filtered_get(
+        updates in proptest::collection::vec(arb_update(), 1..8),
+        ranges in arb_ranges(),
+    ) {
+        let m = Memtable::new();
+        let mut applied = 0;
+        for u in &updates {
+            applied += m.apply(u);
+            prop_assert_eq!(m.live_bytes(), m.recount_live_bytes());
+        }
+        prop_assert_eq!(m.size_bytes(), applied);
+        if let Some(full) = m.get(b"k") {
+            let in_ranges = |c: &Bytes| ranges.iter().any(|(s, e)| c >= s && e.as_ref().is_none_or(|e| c < e));
+            let overlaps = |rt: &RangeTombstone| ranges.iter().any(|(s, e)| {
+                e.as_ref().is_none_or(|e| rt.start < *e) && rt.end.as_ref().is_none_or(|re| s < re)
+            });
+            let expected = Partition {
+                rows: full.rows.iter().filter(|r| in_ranges(&r.clustering)).cloned().collect(),
+                range_tombstones: full.range_tombstones.iter().filter(|rt| overlaps(rt)).cloned().collect(),
+                ..full.clone()
+            };
+            prop_assert_eq!(m.get_slice(b"k", &ranges), Some(expected));
+        }
+    }
+
     #[test]
     fn a_memtable_partition_equals_the_merge_of_its_updates(
         updates in proptest::collection::vec(arb_update(), 1..8)

@@ -1,5 +1,5 @@
-//! One client connection: a reader loop that parses frames and runs each request, and a writer
-//! task that sends the answers.
+//! One client connection: optional TLS, then a reader loop that parses frames and runs each
+//! request, and a writer task that sends the answers.
 //!
 //! The reader calls the [`QueryProcessor`] inline (it is synchronous and CPU-only) and only
 //! awaits the durability of writes: a request whose writes are not yet durable waits in its own
@@ -7,6 +7,10 @@
 //! the writer, which encodes everything queued into one buffer before each socket write. A
 //! semaphore bounds the requests in flight (running, waiting for durability, or queued for
 //! writing): when it runs out the reader stops reading, which pushes back on the client.
+//!
+//! A connection has `startup_timeout` from being accepted to having its STARTUP accepted (TLS
+//! handshake included); past it, it is closed. Established connections have TCP keepalive on, so
+//! a peer that vanished without closing is noticed within minutes, not hours.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,13 +18,14 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use query::{ClientState, Error, Outcome, QueryProcessor, QueryResult, SchemaChange};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tracing::{debug, error, warn};
 
 use crate::compression::Compression;
@@ -30,6 +35,7 @@ use crate::request::Request;
 use crate::response::{self, Event, Response};
 use crate::segment::SegmentCodec;
 use crate::server::ServerConfig;
+use crate::tls::TLS_HANDSHAKE_RECORD;
 use crate::wire;
 
 /// Keep reading into a buffer with at least this much free space.
@@ -38,6 +44,10 @@ const READ_RESERVE: usize = 16 * 1024;
 const WRITE_BATCH: usize = 256 * 1024;
 /// A writer buffer grown past this (by a huge result) is released after use.
 const WRITE_BUFFER_KEEP: usize = 4 * 1024 * 1024;
+/// TCP keepalive: first probe after this much silence, then one per interval, then give up.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_RETRIES: u32 = 5;
 
 /// What every connection shares.
 pub(crate) struct Shared {
@@ -140,12 +150,90 @@ struct Connection {
     closing: bool,
 }
 
-/// Serves one connection until the client closes it, a fatal protocol error, or `stop` turns
-/// true; then lets the answers in flight go out and returns.
-pub(crate) async fn serve(socket: TcpStream, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+/// Takes over an accepted socket: TCP options, TLS if configured (or detected, when optional),
+/// then [`serve`].
+pub(crate) async fn accept(socket: TcpStream, shared: Arc<Shared>, stop: watch::Receiver<bool>) {
+    let deadline = Instant::now() + shared.config.startup_timeout;
     let peer = socket.peer_addr().ok();
     let local = socket.local_addr().ok();
-    let (mut reader, writer) = socket.into_split();
+    let _ = socket.set_nodelay(true);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_RETRIES);
+    if let Err(e) = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive) {
+        debug!(?peer, error = %e, "cannot enable TCP keepalive");
+    }
+    let Some(tls) = shared.config.tls.clone() else {
+        let (reader, writer) = socket.into_split();
+        return serve(reader, writer, peer, local, shared, stop, deadline).await;
+    };
+    let mut stopping = stop.clone();
+    let handshake = async {
+        if tls.optional {
+            match tokio::time::timeout_at(deadline, first_byte(&socket)).await {
+                Ok(Some(TLS_HANDSHAKE_RECORD)) => {}
+                Ok(Some(_)) => return Some(Err(socket)),
+                Ok(None) => return None,
+                Err(_) => {
+                    debug!(?peer, "connection sent nothing before the startup timeout; closing it");
+                    return None;
+                }
+            }
+        }
+        match tokio::time::timeout_at(deadline, tls.acceptor.accept(socket)).await {
+            Ok(Ok(stream)) => Some(Ok(stream)),
+            Ok(Err(e)) => {
+                debug!(?peer, error = %e, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                debug!(?peer, "TLS handshake not done before the startup timeout; closing the connection");
+                None
+            }
+        }
+    };
+    let stream = tokio::select! {
+        _ = stopping.changed() => return,
+        stream = handshake => stream,
+    };
+    match stream {
+        Some(Ok(tls_stream)) => {
+            let (reader, writer) = tokio::io::split(tls_stream);
+            serve(reader, writer, peer, local, shared, stop, deadline).await
+        }
+        Some(Err(plain)) => {
+            let (reader, writer) = plain.into_split();
+            serve(reader, writer, peer, local, shared, stop, deadline).await
+        }
+        None => {}
+    }
+}
+
+/// The first byte the client sent, left in the socket; `None` if it closed first.
+async fn first_byte(socket: &TcpStream) -> Option<u8> {
+    let mut b = [0u8; 1];
+    match socket.peek(&mut b).await {
+        Ok(1) => Some(b[0]),
+        _ => None,
+    }
+}
+
+/// Serves one connection until the client closes it, a fatal protocol error, `stop` turns true,
+/// or (before STARTUP was accepted) `startup_deadline`; then lets the answers in flight go out
+/// and returns.
+async fn serve<R, W>(
+    mut reader: R,
+    writer: W,
+    peer: Option<SocketAddr>,
+    local: Option<SocketAddr>,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    startup_deadline: Instant,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = tokio::spawn(write_loop(writer, rx, peer));
     let max_in_flight = shared.config.max_in_flight_requests_per_connection.clamp(1, Semaphore::MAX_PERMITS);
@@ -214,6 +302,10 @@ pub(crate) async fn serve(socket: TcpStream, shared: Arc<Shared>, mut stop: watc
         tokio::select! {
             biased;
             _ = stop.changed() => break,
+            _ = tokio::time::sleep_until(startup_deadline), if conn.version.is_none() => {
+                debug!(?peer, "no STARTUP before the startup timeout; closing the connection");
+                break;
+            }
             event = next_event(&mut conn.events) => conn.forward_event(event),
             read = reader.read_buf(&mut buf) => match read {
                 Ok(0) => break,
@@ -412,12 +504,7 @@ impl Connection {
                 processor.prepare(&self.client, query, keyspace)
             })
             .map(|p| Outcome { result: QueryResult::Prepared(p), durable: None, warnings: Vec::new() }),
-            Request::Execute { id, mut options, .. } => {
-                if header.version >= ProtocolVersion::V5 {
-                    // The result metadata id is not checked, so always send the full metadata
-                    // (v5 allows it; No_metadata would be wrong if the columns changed).
-                    options.skip_metadata = false;
-                }
+            Request::Execute { id, options } => {
                 guarded("EXECUTE", || processor.execute(&mut self.client, &id, &options))
             }
             Request::Batch { statements, options } => {
@@ -459,8 +546,9 @@ impl Connection {
     }
 
     /// STARTUP: requires CQL_VERSION >= 3.0.0 (any value, not matched against SUPPORTED), takes an
-    /// optional COMPRESSION, fixes the protocol version, and answers READY uncompressed. In v5,
-    /// everything after READY, both ways, is in segments (compressed ones if COMPRESSION is set).
+    /// optional COMPRESSION (lz4 or snappy; v5: lz4 only), fixes the protocol version, and answers
+    /// READY uncompressed. In v5, everything after READY, both ways, is in segments (compressed
+    /// ones if COMPRESSION is set).
     fn startup(&mut self, header: &FrameHeader, options: &[(String, String)], permit: OwnedSemaphorePermit) {
         let get = |key: &str| options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let Some(cql) = get("CQL_VERSION") else {
@@ -479,11 +567,12 @@ impl Connection {
         let compression = match get("COMPRESSION") {
             None => None,
             Some(name) => match Compression::from_name(name) {
-                Some(c) => Some(c),
-                None if name.eq_ignore_ascii_case("snappy") => {
-                    let msg = "This instance does not support Snappy compression";
-                    return self.fail(header, Error::Protocol(msg.into()), permit);
+                // v5 compresses segments, and only with LZ4 (as Cassandra's v5 pipeline).
+                Some(Compression::Snappy) if header.version >= ProtocolVersion::V5 => {
+                    let msg = format!("Unsupported compression type: {name}");
+                    return self.fail(header, Error::Protocol(msg), permit);
                 }
+                Some(c) => Some(c),
                 None => {
                     let msg = format!("Unknown compression algorithm: {}", name.to_lowercase());
                     return self.fail(header, Error::Protocol(msg), permit);
@@ -500,7 +589,7 @@ impl Connection {
         }
         // Only what follows READY is compressed or framed.
         if header.version >= ProtocolVersion::V5 {
-            let codec = SegmentCodec { compression };
+            let codec = SegmentCodec { lz4: compression.is_some() };
             self.framing = Some(codec);
             if self.tx.send(Outgoing::StartFraming(codec)).is_err() {
                 self.closing = true;
@@ -541,7 +630,11 @@ fn encode_frame(out: &mut BytesMut, scratch: &mut BytesMut, f: &OutFrame) {
 }
 
 /// The writer task: encodes queued answers in batches and writes each batch at once.
-async fn write_loop(mut socket: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Outgoing>, peer: Option<SocketAddr>) {
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut socket: W,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    peer: Option<SocketAddr>,
+) {
     // What goes on the wire; with v5 framing, envelopes collect in `envelopes` first.
     let mut out = BytesMut::with_capacity(64 * 1024);
     let mut envelopes = BytesMut::new();

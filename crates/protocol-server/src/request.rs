@@ -48,9 +48,9 @@ pub enum Request<'a> {
         query: &'a str,
         keyspace: Option<&'a str>,
     },
+    /// `options.result_metadata_id` holds the v5 result metadata id.
     Execute {
         id: Bytes,
-        result_metadata_id: Option<Bytes>,
         options: QueryOptions,
     },
     Batch {
@@ -114,8 +114,9 @@ impl<'a> Request<'a> {
                 } else {
                     None
                 };
-                let options = decode_query_parameters(buf, version, body)?;
-                Request::Execute { id, result_metadata_id, options }
+                let mut options = decode_query_parameters(buf, version, body)?;
+                options.result_metadata_id = result_metadata_id;
+                Request::Execute { id, options }
             }
             Opcode::Batch => decode_batch(buf, version, body)?,
             Opcode::Register => {
@@ -443,22 +444,18 @@ mod tests {
     #[test]
     fn execute_v4_is_id_then_query_parameters() {
         let body = [0, 2, 0xDE, 0xAD, 0, 1, 0x01, 0, 1, 0, 0, 0, 1, 9];
-        let Ok(Request::Execute { id, result_metadata_id, options }) = decode(Opcode::Execute, V4, &body) else {
-            panic!()
-        };
+        let Ok(Request::Execute { id, options }) = decode(Opcode::Execute, V4, &body) else { panic!() };
         assert_eq!(&id[..], [0xDE, 0xAD]);
-        assert_eq!(result_metadata_id, None);
+        assert_eq!(options.result_metadata_id, None);
         assert_eq!(options.values, vec![b(&[9])]);
     }
 
     #[test]
     fn execute_v5_has_the_result_metadata_id_after_the_id() {
         let body = [0, 1, 0x01, 0, 1, 0x02, 0, 1, 0, 0, 0, 0x02];
-        let Ok(Request::Execute { id, result_metadata_id, options }) = decode(Opcode::Execute, V5, &body) else {
-            panic!()
-        };
+        let Ok(Request::Execute { id, options }) = decode(Opcode::Execute, V5, &body) else { panic!() };
         assert_eq!(&id[..], [1]);
-        assert_eq!(result_metadata_id.as_deref(), Some(&[2u8][..]));
+        assert_eq!(options.result_metadata_id.as_deref(), Some(&[2u8][..]));
         assert!(options.skip_metadata);
     }
 

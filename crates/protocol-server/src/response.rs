@@ -200,10 +200,13 @@ fn encode_col_specs(columns: &[ColumnSpec], global: bool, version: ProtocolVersi
     }
 }
 
-/// `<flags><columns_count>[<paging_state>][<global_table_spec>?<col_spec_1>...<col_spec_n>]`
+/// `<flags><columns_count>[<paging_state>][<new_metadata_id>][<global_table_spec>?<col_spec_1>...<col_spec_n>]`
+/// (v5 §4.2.5.2; `new_metadata_id` with Metadata_changed, v5 only).
 pub fn encode_result_metadata(meta: &ResultMetadata, version: ProtocolVersion, out: &mut BytesMut) {
     use metadata_flags::*;
     let global = global_table(&meta.columns);
+    let new_id = meta.new_metadata_id.as_ref().filter(|_| version >= ProtocolVersion::V5);
+    let no_metadata = meta.no_metadata && new_id.is_none();
     let mut flags = 0;
     if global.is_some() {
         flags |= GLOBAL_TABLES_SPEC;
@@ -211,15 +214,21 @@ pub fn encode_result_metadata(meta: &ResultMetadata, version: ProtocolVersion, o
     if meta.paging_state.is_some() {
         flags |= HAS_MORE_PAGES;
     }
-    if meta.no_metadata {
+    if no_metadata {
         flags |= NO_METADATA;
+    }
+    if new_id.is_some() {
+        flags |= METADATA_CHANGED;
     }
     wire::write_int(out, flags);
     wire::write_int(out, meta.columns.len() as i32);
     if let Some(state) = &meta.paging_state {
         wire::write_bytes(out, Some(state));
     }
-    if meta.no_metadata {
+    if let Some(id) = new_id {
+        wire::write_short_bytes(out, id);
+    }
+    if no_metadata {
         return;
     }
     if let Some((ks, table)) = global {
@@ -592,7 +601,8 @@ mod tests {
             &[0, 1],
             &string("3.4.7"),
             &string("COMPRESSION"),
-            &[0, 1],
+            &[0, 2],
+            &string("snappy"),
             &string("lz4"),
             &string("PROTOCOL_VERSIONS"),
             &[0, 3],
@@ -768,7 +778,7 @@ mod tests {
             metadata: ResultMetadata {
                 columns: vec![col("ks", "t", "k", CqlType::INT)],
                 paging_state: Some(Bytes::from_static(&[9, 9])),
-                no_metadata: false,
+                ..Default::default()
             },
             rows: vec![],
         };
@@ -793,12 +803,43 @@ mod tests {
                 columns: vec![col("ks", "t", "k", CqlType::INT)],
                 paging_state: Some(Bytes::from_static(&[1])),
                 no_metadata: true,
+                new_metadata_id: None,
             },
             rows: vec![vec![Some(Bytes::new())]],
         };
         let expected =
             cat(&[&[0, 0, 0, 2], &[0, 0, 0, 7], &[0, 0, 0, 1], &[0, 0, 0, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]]);
         assert_eq!(body(&Response::Result(QueryResult::Rows(rows)), V4), expected);
+    }
+
+    #[test]
+    fn v5_rows_with_a_new_metadata_id_send_it_after_the_paging_state_with_the_full_metadata() {
+        let rows = Rows {
+            metadata: ResultMetadata {
+                columns: vec![col("ks", "t", "k", CqlType::INT)],
+                paging_state: Some(Bytes::from_static(&[1])),
+                // The client asked to skip the metadata, but its id is stale: it gets them anyway.
+                no_metadata: true,
+                new_metadata_id: Some(Bytes::from_static(&[0xAB, 0xCD])),
+            },
+            rows: vec![],
+        };
+        let expected = cat(&[
+            &[0, 0, 0, 2],
+            &[0, 0, 0, 0x0B], // Global_tables_spec | Has_more_pages | Metadata_changed
+            &[0, 0, 0, 1],
+            &[0, 0, 0, 1, 1],
+            &[0, 2, 0xAB, 0xCD],
+            &string("ks"),
+            &string("t"),
+            &string("k"),
+            &[0, 9],
+            &[0, 0, 0, 0],
+        ]);
+        assert_eq!(body(&Response::Result(QueryResult::Rows(rows.clone())), V5), expected);
+        // v4 has no metadata ids: the flag and id are never sent.
+        let v4 = body(&Response::Result(QueryResult::Rows(rows)), V4);
+        assert_eq!(&v4[4..8], [0, 0, 0, 7]);
     }
 
     #[test]
@@ -816,7 +857,7 @@ mod tests {
             result_metadata_id: Bytes::from_static(&[0xCC]),
             variables: vec![col("ks", "t", "k", CqlType::INT), col("ks", "t", "c", CqlType::TEXT)],
             pk_indexes: vec![0],
-            result: ResultMetadata { columns: vec![], paging_state: None, no_metadata: true },
+            result: ResultMetadata { no_metadata: true, ..Default::default() },
         }
     }
 

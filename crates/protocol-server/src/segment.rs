@@ -16,7 +16,6 @@
 
 use bytes::{Buf, BufMut, BytesMut};
 
-use crate::compression::Compression;
 use crate::frame::HEADER_LEN;
 
 /// Largest payload of one segment.
@@ -73,15 +72,15 @@ fn read_le(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// The segment format of a connection: with or without LZ4.
+/// The segment format of a connection: with or without LZ4 (the only compression v5 allows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentCodec {
-    pub compression: Option<Compression>,
+    pub lz4: bool,
 }
 
 impl SegmentCodec {
     fn header_len(self) -> usize {
-        if self.compression.is_some() {
+        if self.lz4 {
             5
         } else {
             3
@@ -103,7 +102,7 @@ impl SegmentCodec {
                 return Err(SegmentError::HeaderCrc { computed, received });
             }
             let payload_len = (header & 0x1FFFF) as usize;
-            let uncompressed_len = if self.compression.is_some() { ((header >> 17) & 0x1FFFF) as usize } else { 0 };
+            let uncompressed_len = if self.lz4 { ((header >> 17) & 0x1FFFF) as usize } else { 0 };
             let total = hlen + 3 + payload_len + 4;
             if input.len() < total {
                 input.reserve(total - input.len());
@@ -142,26 +141,23 @@ impl SegmentCodec {
     pub fn write_segment(self, payload: &[u8], self_contained: bool, out: &mut BytesMut, scratch: &mut BytesMut) {
         debug_assert!(payload.len() <= MAX_PAYLOAD);
         let flag = u64::from(self_contained);
-        match self.compression {
-            None => {
-                let header = payload.len() as u64 | flag << 17;
-                out.put_slice(&le_bytes(header, 3)[..3]);
-                out.put_slice(&le_bytes(crc24(header, 3).into(), 3)[..3]);
-                out.put_slice(payload);
-                out.put_u32_le(crc32(payload));
-            }
-            Some(Compression::Lz4) => {
-                scratch.clear();
-                scratch.resize(lz4_flex::block::get_maximum_output_size(payload.len()), 0);
-                let n = lz4_flex::block::compress_into(payload, &mut scratch[..]).unwrap_or(usize::MAX);
-                let (body, uncompressed_len) =
-                    if n < payload.len() { (&scratch[..n], payload.len()) } else { (payload, 0) };
-                let header = body.len() as u64 | (uncompressed_len as u64) << 17 | flag << 34;
-                out.put_slice(&le_bytes(header, 5)[..5]);
-                out.put_slice(&le_bytes(crc24(header, 5).into(), 3)[..3]);
-                out.put_slice(body);
-                out.put_u32_le(crc32(body));
-            }
+        if self.lz4 {
+            scratch.clear();
+            scratch.resize(lz4_flex::block::get_maximum_output_size(payload.len()), 0);
+            let n = lz4_flex::block::compress_into(payload, &mut scratch[..]).unwrap_or(usize::MAX);
+            let (body, uncompressed_len) =
+                if n < payload.len() { (&scratch[..n], payload.len()) } else { (payload, 0) };
+            let header = body.len() as u64 | (uncompressed_len as u64) << 17 | flag << 34;
+            out.put_slice(&le_bytes(header, 5)[..5]);
+            out.put_slice(&le_bytes(crc24(header, 5).into(), 3)[..3]);
+            out.put_slice(body);
+            out.put_u32_le(crc32(body));
+        } else {
+            let header = payload.len() as u64 | flag << 17;
+            out.put_slice(&le_bytes(header, 3)[..3]);
+            out.put_slice(&le_bytes(crc24(header, 3).into(), 3)[..3]);
+            out.put_slice(payload);
+            out.put_u32_le(crc32(payload));
         }
     }
 
@@ -208,8 +204,8 @@ fn envelope_len(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    const PLAIN: SegmentCodec = SegmentCodec { compression: None };
-    const LZ4: SegmentCodec = SegmentCodec { compression: Some(Compression::Lz4) };
+    const PLAIN: SegmentCodec = SegmentCodec { lz4: false };
+    const LZ4: SegmentCodec = SegmentCodec { lz4: true };
 
     fn envelope(stream: i16, body_len: usize) -> Vec<u8> {
         let mut e = vec![0x85, 0];

@@ -12,6 +12,7 @@ use tracing::{debug, info, warn};
 
 use crate::connection::{self, Shared};
 use crate::events::EventBus;
+use crate::tls::TlsConfig;
 
 /// Limits of the native protocol server.
 #[derive(Debug, Clone)]
@@ -26,6 +27,12 @@ pub struct ServerConfig {
     pub max_in_flight_requests_per_connection: usize,
     /// How long shutdown waits for in-flight requests to be answered before dropping connections.
     pub shutdown_grace: Duration,
+    /// A connection must have completed its TLS handshake (if any) and had its STARTUP accepted
+    /// within this long of being accepted, or it is closed: idle connections that never start
+    /// cannot hold connection slots.
+    pub startup_timeout: Duration,
+    /// Client encryption; `None` serves plain connections only.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +42,8 @@ impl Default for ServerConfig {
             max_connections: 4096,
             max_in_flight_requests_per_connection: 2048,
             shutdown_grace: Duration::from_secs(10),
+            startup_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -82,11 +91,10 @@ pub(crate) async fn serve(
                     warn!(%peer, "too many connections; closing the new one");
                     continue;
                 };
-                let _ = socket.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 let stop = stop_rx.clone();
                 connections.spawn(async move {
-                    connection::serve(socket, shared, stop).await;
+                    connection::accept(socket, shared, stop).await;
                     drop(slot);
                 });
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use protocol_server::compression::Compression;
 use protocol_server::segment::SegmentCodec;
-use protocol_server::{run, ServerConfig};
+use protocol_server::{run, ServerConfig, TlsConfig};
 use query::{NodeConfig, QueryProcessor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -217,7 +217,7 @@ async fn options_before_startup_is_answered_with_supported() {
     let options = multimap(&r.body);
     let get = |k: &str| options.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     assert_eq!(get("CQL_VERSION"), Some(vec!["3.4.7".to_string()]));
-    assert_eq!(get("COMPRESSION"), Some(vec!["lz4".to_string()]));
+    assert_eq!(get("COMPRESSION"), Some(vec!["snappy".to_string(), "lz4".to_string()]));
     assert_eq!(get("PROTOCOL_VERSIONS"), Some(vec!["3/v3".to_string(), "4/v4".to_string(), "5/v5".to_string()]));
     assert!(options.iter().all(|(k, _)| !k.starts_with("SCYLLA") && k != "PRODUCT_TYPE"));
 }
@@ -514,7 +514,7 @@ async fn v5_startup_is_answered_unframed_and_then_both_ways_use_segments() {
     let mut c = server.connect().await;
     let r = c.startup(5, &[("CQL_VERSION", "3.0.0")]).await;
     assert_eq!((r.version, r.opcode), (0x85, READY));
-    let codec = SegmentCodec { compression: None };
+    let codec = SegmentCodec { lz4: false };
     let mut envelopes = frame(5, 0, 1, OPTIONS, &[]);
     envelopes.extend(frame(5, 0, 2, QUERY, &query_body("SELECT * FROM system.local")));
     c.send_segments(codec, &envelopes).await;
@@ -532,7 +532,7 @@ async fn v5_with_lz4_uses_compressed_segments() {
     let mut c = server.connect().await;
     let r = c.startup(5, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "lz4")]).await;
     assert_eq!((r.version, r.flags, r.opcode), (0x85, 0, READY));
-    let codec = SegmentCodec { compression: Some(Compression::Lz4) };
+    let codec = SegmentCodec { lz4: true };
     c.send_segments(codec, &frame(5, 0, 3, OPTIONS, &[])).await;
     let r = c.recv_framed(codec, &mut BytesMut::new()).await;
     assert_eq!((r.stream, r.opcode, r.flags), (3, SUPPORTED, 0));
@@ -545,7 +545,7 @@ async fn a_corrupt_v5_segment_closes_the_connection() {
     let mut c = server.connect().await;
     assert_eq!(c.startup(5, &[("CQL_VERSION", "3.0.0")]).await.opcode, READY);
     let mut out = BytesMut::new();
-    SegmentCodec { compression: None }.encode(&frame(5, 0, 1, OPTIONS, &[]), &mut out, &mut BytesMut::new());
+    SegmentCodec { lz4: false }.encode(&frame(5, 0, 1, OPTIONS, &[]), &mut out, &mut BytesMut::new());
     out[7] ^= 0xFF;
     c.send_raw(&out).await;
     assert!(c.is_closed().await);
@@ -604,4 +604,264 @@ async fn a_custom_payload_is_skipped() {
     c.send(4, 0x04, 4, QUERY, &body).await;
     let r = c.recv().await;
     assert_eq!((r.stream, r.opcode), (4, RESULT), "{r:?}");
+}
+
+// ---- snappy ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn with_snappy_the_ready_is_plain_and_later_frames_are_raw_snappy_both_ways() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(4, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "snappy")]).await;
+    assert_eq!((r.opcode, r.flags), (READY, 0));
+    let mut encoder = snap::raw::Encoder::new();
+    let query = encoder.compress_vec(&query_body("SELECT release_version FROM system.local")).unwrap();
+    c.send(4, 0x01, 2, QUERY, &query).await;
+    let r = c.recv().await;
+    assert_eq!((r.stream, r.opcode, r.flags & 0x01), (2, RESULT, 0x01));
+    let plain = snap::raw::Decoder::new().decompress_vec(&r.body).unwrap();
+    assert_eq!(&plain[..4], [0, 0, 0, 2], "a Rows result");
+    // An uncompressed request on a compressed connection is fine; the answer is compressed.
+    let r = c.request(4, 3, OPTIONS, &[]).await;
+    assert_eq!((r.opcode, r.flags & 0x01), (SUPPORTED, 0x01));
+    let plain = Compression::Snappy.decompress(&r.body, 1 << 20).unwrap();
+    assert!(multimap(&plain).iter().any(|(k, v)| k == "COMPRESSION" && v.contains(&"snappy".to_string())));
+}
+
+#[tokio::test]
+async fn a_corrupt_snappy_body_is_a_protocol_error_and_the_connection_goes_on() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    assert_eq!(c.startup(4, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "snappy")]).await.opcode, READY);
+    c.send(4, 0x01, 5, QUERY, &[0x40, 0xFF, 0xFF]).await;
+    let r = c.recv().await;
+    assert_eq!(r.stream, 5);
+    let plain = Compression::Snappy.decompress(&r.body, 1 << 20).unwrap();
+    assert_eq!(&plain[..4], [0, 0, 0, 0x0A], "a protocol error");
+    assert_eq!(c.request(4, 6, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn v5_refuses_snappy() {
+    let server = TestServer::start().await;
+    let mut c = server.connect().await;
+    let r = c.startup(5, &[("CQL_VERSION", "3.0.0"), ("COMPRESSION", "snappy")]).await;
+    assert_eq!((r.version, r.error()), (0x85, (0x000A, "Unsupported compression type: snappy".into())));
+}
+
+// ---- startup timeout and back-pressure ---------------------------------------------------------
+
+fn quick_startup() -> ServerConfig {
+    ServerConfig { startup_timeout: Duration::from_millis(300), ..Default::default() }
+}
+
+#[tokio::test]
+async fn a_connection_that_never_sends_startup_is_closed_after_the_startup_timeout() {
+    let server = TestServer::with_config(quick_startup()).await;
+    let mut silent = server.connect().await;
+    let mut options_only = server.connect().await;
+    assert_eq!(options_only.request(4, 1, OPTIONS, &[]).await.opcode, SUPPORTED);
+    let mut started = Client::ready(&server).await;
+    let t = std::time::Instant::now();
+    assert!(silent.is_closed().await);
+    assert!(options_only.is_closed().await);
+    assert!(t.elapsed() < Duration::from_secs(3), "closed after {:?}", t.elapsed());
+    // A connection whose STARTUP was accepted is not subject to it.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(started.request(4, 2, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_half_a_frame_is_closed_after_the_startup_timeout() {
+    let server = TestServer::with_config(quick_startup()).await;
+    let mut c = server.connect().await;
+    c.send_raw(&frame(4, 0, 1, STARTUP, &string_map(&[("CQL_VERSION", "3.0.0")]))[..12]).await;
+    assert!(c.is_closed().await);
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_answers_is_pushed_back_and_others_are_served() {
+    let config = ServerConfig { max_in_flight_requests_per_connection: 4, ..Default::default() };
+    let server = TestServer::with_config(config).await;
+    let mut greedy = Client::ready(&server).await;
+    // 40 MiB of OPTIONS, never reading the (ten times larger) answers: once the socket buffers
+    // are full the server must stop reading, so this write cannot complete.
+    let flood: Vec<u8> = frame(4, 0, 1, OPTIONS, &[]).repeat(40 * 1024 * 1024 / 9);
+    let write = tokio::time::timeout(Duration::from_secs(2), greedy.socket.write_all(&flood)).await;
+    assert!(write.is_err(), "the server read 40 MiB of requests without the client reading any answer");
+    let mut other = Client::ready(&server).await;
+    assert_eq!(other.request(4, 1, OPTIONS, &[]).await.opcode, SUPPORTED);
+    drop(greedy);
+    assert_eq!(other.request(4, 2, OPTIONS, &[]).await.opcode, SUPPORTED);
+}
+
+// ---- TLS ---------------------------------------------------------------------------------------
+
+struct Pki {
+    server: TlsConfig,
+    client: tokio_rustls::TlsConnector,
+}
+
+fn pki(optional: bool) -> Pki {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let server = TlsConfig::new(vec![cert.cert.der().clone()], key, optional).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Pki { server, client: tokio_rustls::TlsConnector::from(Arc::new(client)) }
+}
+
+/// STARTUP then OPTIONS over a TLS connection; returns the opcodes of the answers.
+async fn over_tls(server: &TestServer, connector: &tokio_rustls::TlsConnector) -> std::io::Result<(u8, u8)> {
+    let tcp = TcpStream::connect(server.addr).await?;
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio::time::timeout(WAIT, connector.connect(name, tcp)).await??;
+    let mut opcodes = [0u8; 2];
+    let requests = [frame(4, 0, 0, STARTUP, &string_map(&[("CQL_VERSION", "3.0.0")])), frame(4, 0, 1, OPTIONS, &[])];
+    for (i, request) in requests.iter().enumerate() {
+        tls.write_all(request).await?;
+        let mut header = [0u8; 9];
+        tokio::time::timeout(WAIT, tls.read_exact(&mut header)).await??;
+        let mut body = vec![0u8; u32::from_be_bytes(header[5..9].try_into().unwrap()) as usize];
+        tls.read_exact(&mut body).await?;
+        opcodes[i] = header[4];
+    }
+    Ok((opcodes[0], opcodes[1]))
+}
+
+#[tokio::test]
+async fn with_tls_required_tls_clients_are_served_and_plain_ones_are_not() {
+    let pki = pki(false);
+    let server = TestServer::with_config(ServerConfig { tls: Some(pki.server), ..Default::default() }).await;
+    assert_eq!(over_tls(&server, &pki.client).await.unwrap(), (READY, SUPPORTED));
+    let mut plain = server.connect().await;
+    plain.send(4, 0, 0, STARTUP, &string_map(&[("CQL_VERSION", "3.0.0")])).await;
+    let mut buf = [0u8; 9];
+    // Whatever comes back (a TLS alert, or nothing) is not a READY frame, and the server hangs up.
+    let got = tokio::time::timeout(WAIT, plain.socket.read(&mut buf)).await.unwrap();
+    assert!(!matches!(got, Ok(9) if buf[0] == 0x84), "{buf:?}");
+    assert!(plain.is_closed().await);
+}
+
+#[tokio::test]
+async fn with_tls_optional_tls_and_plain_clients_share_the_port() {
+    let pki = pki(true);
+    let server = TestServer::with_config(ServerConfig { tls: Some(pki.server), ..Default::default() }).await;
+    assert_eq!(over_tls(&server, &pki.client).await.unwrap(), (READY, SUPPORTED));
+    let mut plain = Client::ready(&server).await;
+    assert_eq!(plain.request(4, 1, OPTIONS, &[]).await.opcode, SUPPORTED);
+    assert_eq!(over_tls(&server, &pki.client).await.unwrap(), (READY, SUPPORTED));
+}
+
+#[tokio::test]
+async fn a_tls_handshake_that_never_finishes_is_closed_after_the_startup_timeout() {
+    let pki = pki(true);
+    let config = ServerConfig { tls: Some(pki.server), ..quick_startup() };
+    let server = TestServer::with_config(config).await;
+    let mut stuck = server.connect().await;
+    stuck.send_raw(&[0x16, 0x03, 0x01]).await;
+    assert!(stuck.is_closed().await);
+    let mut silent = server.connect().await;
+    assert!(silent.is_closed().await);
+}
+
+// ---- v5 result metadata ids --------------------------------------------------------------------
+
+struct V5 {
+    client: Client,
+    codec: SegmentCodec,
+    pending: BytesMut,
+}
+
+impl V5 {
+    async fn connect(server: &TestServer) -> V5 {
+        let mut client = server.connect().await;
+        assert_eq!(client.startup(5, &[("CQL_VERSION", "3.0.0")]).await.opcode, READY);
+        V5 { client, codec: SegmentCodec { lz4: false }, pending: BytesMut::new() }
+    }
+
+    async fn request(&mut self, stream: i16, opcode: u8, body: &[u8]) -> Reply {
+        self.client.send_segments(self.codec, &frame(5, 0, stream, opcode, body)).await;
+        let r = self.client.recv_framed(self.codec, &mut self.pending).await;
+        assert_eq!((r.stream, r.opcode), (stream, RESULT), "{r:?}");
+        r
+    }
+
+    async fn query(&mut self, q: &str) -> Reply {
+        let mut body = long_string(q);
+        body.extend_from_slice(&[0, 1, 0, 0, 0, 0]);
+        self.request(1, QUERY, &body).await
+    }
+
+    /// PREPARE; returns the statement id and the result metadata id.
+    async fn prepare(&mut self, q: &str) -> (Vec<u8>, Vec<u8>) {
+        let mut body = long_string(q);
+        body.extend_from_slice(&[0, 0, 0, 0]);
+        let r = self.request(2, 0x09, &body).await;
+        assert_eq!(&r.body[..4], [0, 0, 0, 4], "a Prepared result");
+        let mut b = &r.body[4..];
+        let mut short_bytes = || {
+            let n = u16::from_be_bytes([b[0], b[1]]) as usize;
+            let v = b[2..2 + n].to_vec();
+            b = &b[2 + n..];
+            v
+        };
+        (short_bytes(), short_bytes())
+    }
+
+    /// EXECUTE with one int value and Skip_metadata; returns the Rows body after the kind.
+    async fn execute(&mut self, id: &[u8], metadata_id: &[u8], value: i32) -> Vec<u8> {
+        let mut body = Vec::new();
+        for b in [id, metadata_id] {
+            body.extend_from_slice(&(b.len() as u16).to_be_bytes());
+            body.extend_from_slice(b);
+        }
+        body.extend_from_slice(&[0, 1, 0, 0, 0, 0x03, 0, 1, 0, 0, 0, 4]);
+        body.extend_from_slice(&value.to_be_bytes());
+        let r = self.request(3, 0x0A, &body).await;
+        assert_eq!(&r.body[..4], [0, 0, 0, 2], "a Rows result");
+        r.body[4..].to_vec()
+    }
+}
+
+fn rows_flags(rows: &[u8]) -> i32 {
+    i32::from_be_bytes(rows[..4].try_into().unwrap())
+}
+
+#[tokio::test]
+async fn v5_execute_skips_the_metadata_while_the_client_id_is_current_and_sends_the_new_id_once_it_is_not() {
+    let server = TestServer::start().await;
+    let mut c = V5::connect(&server).await;
+    c.query("CREATE KEYSPACE md WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}").await;
+    c.query("CREATE TABLE md.t (k int PRIMARY KEY, a text)").await;
+    c.query("INSERT INTO md.t (k, a) VALUES (1, 'x')").await;
+    let (id, metadata_id) = c.prepare("SELECT * FROM md.t WHERE k = ?").await;
+    assert_eq!(metadata_id.len(), 16);
+
+    // Same id: No_metadata (0x0004) as asked, the column count, then the row. (Global_tables_spec,
+    // 0x0001, stays set although no spec follows, as in Cassandra.)
+    let rows = c.execute(&id, &metadata_id, 1).await;
+    assert_eq!(rows_flags(&rows), 0x0004 | 0x0001);
+    assert_eq!(&rows[4..12], [0, 0, 0, 2, 0, 0, 0, 1]);
+
+    // The table changes: the client's id is stale, so Metadata_changed (0x0008), the new id and
+    // the full metadata (Global_tables_spec 0x0001) come back although it asked to skip them.
+    c.query("ALTER TABLE md.t ADD b int").await;
+    let rows = c.execute(&id, &metadata_id, 1).await;
+    assert_eq!(rows_flags(&rows), 0x0008 | 0x0001);
+    assert_eq!(&rows[4..8], [0, 0, 0, 3], "three columns now");
+    assert_eq!(&rows[8..10], [0, 16]);
+    let new_id = rows[10..26].to_vec();
+    assert_ne!(new_id, metadata_id);
+    assert_eq!(&rows[26..28], [0, 2], "then the global table spec: keyspace 'md'");
+
+    // With the new id, the metadata is skipped again; re-preparing gives the same new id.
+    assert_eq!(rows_flags(&c.execute(&id, &new_id, 1).await), 0x0004 | 0x0001);
+    assert_eq!(c.prepare("SELECT * FROM md.t WHERE k = ?").await, (id, new_id));
 }

@@ -262,3 +262,18 @@ fn group_by_pages_by_group() {
     let pages = t.pages("SELECT count(*) FROM t", 2);
     assert_eq!(pages, vec![rows(&[&["7"]])]);
 }
+
+#[test]
+fn aggregation_without_partition_key_warns() {
+    // SelectStatement.execute: ClientWarn for aggregation queries over many partitions.
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c))");
+    let mut warnings = |q: &str| t.processor.query(&mut t.state, q, &query::QueryOptions::default()).unwrap().warnings;
+    assert_eq!(warnings("SELECT count(*) FROM t"), ["Aggregation query used without partition key"]);
+    assert_eq!(
+        warnings("SELECT count(*) FROM t WHERE k IN (1, 2)"),
+        ["Aggregation query used on multiple partition keys (IN restriction)"]
+    );
+    assert!(warnings("SELECT count(*) FROM t WHERE k = 1").is_empty());
+    assert!(warnings("SELECT k FROM t").is_empty());
+}

@@ -177,3 +177,36 @@ fn math_and_collection_functions() {
         ]
     );
 }
+
+#[test]
+fn vector_similarity_functions() {
+    // VectorFcts (Lucene's similarity functions)
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v vector<float, 2>)");
+    t.exec("INSERT INTO t (k, v) VALUES (1, [1.0, 0.0])");
+    assert_eq!(
+        t.rows("SELECT similarity_cosine(v, [0.0, 1.0]), similarity_euclidean(v, [0.0, 1.0]), similarity_dot_product(v, [1.0, 0.0]) FROM t"),
+        rows(&[&["0.5", "0.33333334", "1.0"]])
+    );
+    assert_eq!(t.columns("SELECT similarity_cosine(v, v) FROM t"), ["system.similarity_cosine(v, v)"]);
+    assert_eq!(
+        t.invalid("SELECT similarity_cosine(v) FROM t"),
+        "similarity_cosine() requires two arguments, but 1 given"
+    );
+    assert_eq!(
+        t.invalid("SELECT similarity_cosine(k, k) FROM t"),
+        "Only float vectors are supported by similarity_cosine"
+    );
+}
+
+#[test]
+fn masking_functions() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, s text)");
+    t.exec("INSERT INTO t (k, s) VALUES (1, 'abcdef')");
+    assert_eq!(
+        t.rows("SELECT mask_null(s), mask_replace(s, 'xx'), mask_inner(s, 1, 2), mask_outer(s, 1, 2, '#') FROM t"),
+        rows(&[&["null", "'xx'", "'a***ef'", "'#bcd##'"]])
+    );
+    assert_eq!(t.columns("SELECT mask_inner(s, 1, 2) FROM t"), ["system.mask_inner(s, 1, 2)"]);
+}

@@ -433,3 +433,25 @@ fn bind_markers_in_the_selection() {
     );
     assert_eq!(r, rows(&[&["88", "10", "'foo'", "(42, 'u')", "1", "1", "'one'"]]));
 }
+
+#[test]
+fn element_and_slice_selection_on_maps_and_sets() {
+    // CollectionsTest.testMapOperation / testSetOperation (CASSANDRA-7396)
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, m map<text, int>, s set<int>, l list<int>)");
+    t.exec("INSERT INTO t (k, m, s, l) VALUES (0, {'a': 1, 'b': 2, 'c': 3}, {1, 2, 3}, [1])");
+    assert_eq!(
+        t.column_specs("SELECT m['b'], s[2], m['a'..'b'], s[..2] FROM t"),
+        [
+            ("m['b']".to_string(), "int".to_string()),
+            ("s[2]".to_string(), "int".to_string()),
+            ("m['a'..'b']".to_string(), "map<text, int>".to_string()),
+            ("s[..2]".to_string(), "set<int>".to_string()),
+        ]
+    );
+    assert_eq!(
+        t.rows("SELECT m['b'], m['z'], s[2], s[5], m['a'..'b'], s[..2] FROM t"),
+        rows(&[&["2", "null", "2", "null", "{'a': 1, 'b': 2}", "{1, 2}"]])
+    );
+    assert_eq!(t.invalid("SELECT l[0] FROM t"), "Element selection is only allowed on sets and maps, but l is a list");
+}

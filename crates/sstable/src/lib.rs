@@ -10,66 +10,66 @@
 //! calls [`Sstable::delete`]), how partitions of several SSTables merge, or the commitlog. Partitions
 //! are encoded with `storage_model::codec`; keys are opaque bytes compared with `memcmp`.
 //!
-//! # File format (version 1)
+//! # File format (version 2)
 //!
 //! All integers are little-endian; "uvarint" is LEB128. Partitions are encoded back to back into one
 //! logical, uncompressed stream, which is cut into chunks ("blocks") of exactly `block_size` bytes
 //! (the last may be shorter) regardless of partition boundaries, so a partition may span any number of
-//! chunks. Each chunk is compressed on its own and checksummed.
+//! chunks. Each chunk is compressed on its own (none, LZ4, Snappy or zstd: its codec byte says) and
+//! checksummed. `docs/sstable-format.md` has the byte-level description and the measurements.
 //!
 //! ```text
-//! +---------------------------------------------------------------------------------------------+
-//! | header (24): magic "SIBYLSST" | format version u8 = 1 | codec version u8 | compression u8     |
-//! |              | reserved u8 | block_size u32 | generation u64                                 |
-//! +---------------------------------------------------------------------------------------------+
-//! | chunk 0: codec u8 (0 none, 1 lz4) | uncompressed len u32 | stored len u32 | stored bytes     |
-//! |          | crc32 u32 (of the codec byte through the stored bytes)                           |
-//! | chunk 1 ...                                                        (the data section)       |
-//! +---------------------------------------------------------------------------------------------+ chunks_offset
-//! | chunk table: file offset u64 of each chunk; ceil(data_len / block_size) of them             |
-//! +---------------------------------------------------------------------------------------------+ index_offset
-//! | index offsets: partition_count × (u32 | u64, see offset_width): where each entry starts,    |
-//! |                relative to entries_offset                                                   |
-//! +---------------------------------------------------------------------------------------------+ entries_offset
-//! | index entries, in key order: key_len uvarint | key | stream offset uvarint | length uvarint |
-//! +---------------------------------------------------------------------------------------------+ bloom_offset
-//! | bloom filter: m (bits) u64 | k u32 | reserved u32 | m/64 words u64                          |
-//! +---------------------------------------------------------------------------------------------+ stats_offset
-//! | statistics: partition_count, row_count, min_key, max_key, min/max timestamp,                 |
-//! |             min/max local deletion time, tombstone_count, data_size (varints)               |
-//! +---------------------------------------------------------------------------------------------+ len - 80
-//! | footer (80): data_len u64 | chunks_offset u64 | index_offset u64 | entries_offset u64        |
-//! |   | bloom_offset u64 | stats_offset u64 | partition_count u64 | offset_width u8 (4 | 8)       |
-//! |   | format version u8 | reserved u16 | meta crc32 u32 (header + chunks_offset..footer)      |
-//! |   | footer crc32 u32 (of the 64 bytes before) | reserved u32 | magic "SIBYLSST"             |
-//! +---------------------------------------------------------------------------------------------+
+//! header (24)     magic | format version = 2 | codec version | compression | block_size | generation
+//! data            chunk := codec u8 | uncompressed len u32 | stored len u32 | stored | crc32
+//! chunk table     file offset u64 of each chunk
+//! index offsets   partition_count × (u32 | u64): where each index entry starts
+//! index entries   key | stream offset | length | row index (0, or 1 + offset in the row index)
+//! row index       per wide partition: its marks (first clustering of a run of rows → offset, delta state)
+//! bloom filter    m | k | words
+//! statistics      counts, key and clustering bounds, timestamps, tombstone counts (varints)
+//! footer (96)     section offsets, counts, offset width, version, meta crc32, footer crc32, magic
 //! ```
 //!
-//! Opening checks both magics, the versions, the footer checksum and the metadata checksum; chunk
-//! checksums are checked when a chunk is read. A point [`Sstable::get`] probes the bloom filter, binary
-//! searches the fixed-width index offsets (reading entries in place from the map: nothing is loaded at
-//! open), then reads and decompresses only the chunks holding the partition. A scan decompresses each
-//! chunk once.
+//! Opening checks both magics, the versions, the footer checksum and the metadata checksum (header,
+//! chunk table, index, row index, bloom filter, statistics); chunk checksums are checked when a chunk
+//! is read. A point [`Sstable::get`] probes the bloom filter, narrows the search with an in-memory
+//! summary of every 16th key, binary searches the fixed-width index offsets (reading entries in place
+//! from the map), then reads only the chunks holding the partition — from the shared [`BlockCache`] of
+//! decompressed chunks when they are there. [`Sstable::get_slice`] reads a clustering slice: for a
+//! partition with a row index, only its head and the runs of rows the ranges fall in. A scan
+//! decompresses each chunk once and does not fill the cache. Version 1 files (no row index, fewer
+//! statistics, an 80-byte footer, LZ4 only) are still read.
 
 mod bloom;
+mod cache;
+mod compress;
 mod format;
 mod reader;
+pub mod slice;
 mod stats;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
-pub use reader::{Sstable, SstableScan};
-pub use stats::SstableStats;
-pub use writer::{SstableWriter, WriterOptions};
+pub use cache::{BlockCache, BlockCacheStats, DEFAULT_SHARED_CAPACITY_BYTES};
+pub use compress::ZSTD_LEVEL;
+pub use reader::{ReadOptions, Sstable, SstableScan};
+pub use slice::ClusteringRange;
+pub use stats::{ClusteringBounds, SstableStats};
+pub use writer::{SstableWriter, WriterOptions, DEFAULT_BLOCK_SIZE_BYTES};
 
-/// How data blocks are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How data blocks are compressed (Cassandra's `compression = {'class': ...}`). Each chunk records
+/// its codec, so readers need no option; a chunk that does not shrink is stored uncompressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Compression {
     None,
-    /// LZ4 block format; a block that does not shrink is stored uncompressed.
+    /// LZ4 block format.
     #[default]
     Lz4,
+    /// Snappy raw format.
+    Snappy,
+    /// Zstandard at level [`ZSTD_LEVEL`].
+    Zstd,
 }
 
 /// Errors of writing or reading SSTables.

@@ -30,6 +30,57 @@ pub struct SstableStats {
     pub data_size_bytes: u64,
     /// Size of the file (not stored in it: measured at open).
     pub file_size_bytes: u64,
+    /// Partitions with a partition deletion.
+    pub partition_deletion_count: u64,
+    /// Range tombstones.
+    pub range_tombstone_count: u64,
+    /// Partitions with a static row.
+    pub static_row_count: u64,
+    /// Partitions written with a row index (wide partitions).
+    pub row_indexed_partition_count: u64,
+    /// Size of the largest encoded partition.
+    pub max_partition_size_bytes: u64,
+    /// Bounds of the clustering keys of every (non-static) row and range tombstone; `None` when there
+    /// are none.
+    pub clustering_bounds: Option<ClusteringBounds>,
+}
+
+/// The clustering keys an SSTable covers: every row's clustering and every range tombstone lies in
+/// `min ..= max` (`max: None` when a range tombstone is open-ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusteringBounds {
+    pub min: Vec<u8>,
+    pub max: Option<Vec<u8>>,
+}
+
+impl ClusteringBounds {
+    /// Whether something in the bounds may lie in the half-open range `start .. end` (`end: None` is
+    /// unbounded).
+    pub fn intersects(&self, start: &[u8], end: Option<&[u8]>) -> bool {
+        let starts_before_max = self.max.as_deref().is_none_or(|max| start <= max);
+        let ends_after_min = end.is_none_or(|end| self.min.as_slice() < end);
+        starts_before_max && ends_after_min
+    }
+
+    fn include(bounds: &mut Option<ClusteringBounds>, low: &[u8], high: Option<&[u8]>) {
+        match bounds {
+            None => *bounds = Some(ClusteringBounds { min: low.to_vec(), max: high.map(<[u8]>::to_vec) }),
+            Some(b) => {
+                if low < b.min.as_slice() {
+                    b.min = low.to_vec();
+                }
+                match (&mut b.max, high) {
+                    (None, _) => {}
+                    (max @ Some(_), None) => *max = None,
+                    (Some(max), Some(high)) => {
+                        if high > max.as_slice() {
+                            *max = high.to_vec();
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Default for SstableStats {
@@ -46,13 +97,21 @@ impl Default for SstableStats {
             tombstone_count: 0,
             data_size_bytes: 0,
             file_size_bytes: 0,
+            partition_deletion_count: 0,
+            range_tombstone_count: 0,
+            static_row_count: 0,
+            row_indexed_partition_count: 0,
+            max_partition_size_bytes: 0,
+            clustering_bounds: None,
         }
     }
 }
 
 impl SstableStats {
     /// Accounts for one partition whose encoding is `encoded_len` bytes long.
-    pub(crate) fn add(&mut self, p: &Partition, encoded_len: usize) {
+    /// Accounts for one partition whose encoding is `encoded_len` bytes long, `row_indexed` when it
+    /// was written with a row index.
+    pub(crate) fn add(&mut self, p: &Partition, encoded_len: usize, row_indexed: bool) {
         if self.partition_count == 0 {
             self.min_key = p.key.to_vec();
         }
@@ -60,13 +119,26 @@ impl SstableStats {
         self.max_key.extend_from_slice(&p.key);
         self.partition_count += 1;
         self.data_size_bytes += encoded_len as u64;
+        self.max_partition_size_bytes = self.max_partition_size_bytes.max(encoded_len as u64);
+        self.row_indexed_partition_count += u64::from(row_indexed);
         if let Some(d) = &p.deletion {
+            self.partition_deletion_count += 1;
             self.deletion(d);
         }
         for rt in &p.range_tombstones {
+            self.range_tombstone_count += 1;
             self.deletion(&rt.deletion);
+            ClusteringBounds::include(&mut self.clustering_bounds, &rt.start, rt.end.as_deref());
         }
-        for row in p.static_row.iter().chain(&p.rows) {
+        if let Some(row) = &p.static_row {
+            self.static_row_count += 1;
+            self.row(row);
+        }
+        if let (Some(first), Some(last)) = (p.rows.first(), p.rows.last()) {
+            // Rows are sorted by clustering.
+            ClusteringBounds::include(&mut self.clustering_bounds, &first.clustering, Some(&last.clustering));
+        }
+        for row in &p.rows {
             self.row(row);
         }
     }
@@ -123,24 +195,35 @@ impl SstableStats {
         write_ivarint(out, i64::from(self.max_local_deletion_time));
         write_uvarint(out, self.tombstone_count);
         write_uvarint(out, self.data_size_bytes);
+        write_uvarint(out, self.partition_deletion_count);
+        write_uvarint(out, self.range_tombstone_count);
+        write_uvarint(out, self.static_row_count);
+        write_uvarint(out, self.row_indexed_partition_count);
+        write_uvarint(out, self.max_partition_size_bytes);
+        match &self.clustering_bounds {
+            None => out.push(0),
+            Some(b) => {
+                out.push(if b.max.is_some() { 1 } else { 2 });
+                write_uvarint(out, b.min.len() as u64);
+                out.extend_from_slice(&b.min);
+                if let Some(max) = &b.max {
+                    write_uvarint(out, max.len() as u64);
+                    out.extend_from_slice(max);
+                }
+            }
+        }
     }
 
-    /// `Err(reason)` when `b` is not exactly an encoding of statistics.
-    pub(crate) fn decode(b: &[u8], file_size_bytes: u64) -> Result<SstableStats, String> {
+    /// `Err(reason)` when `b` is not exactly an encoding of statistics of format `version`. Version 1
+    /// files lack the fields after `data_size`: they get conservative values (counts as large as
+    /// `tombstone_count` or `row_count` allow, unbounded clustering bounds).
+    pub(crate) fn decode(b: &[u8], file_size_bytes: u64, version: u8) -> Result<SstableStats, String> {
         let mut pos = 0;
         let e = |e: storage_model::ModelError| e.to_string();
         let partition_count = read_uvarint(b, &mut pos).map_err(e)?;
         let row_count = read_uvarint(b, &mut pos).map_err(e)?;
-        let mut key = || -> Result<Vec<u8>, String> {
-            let len = read_uvarint(b, &mut pos).map_err(e)?;
-            let end = usize::try_from(len).ok().and_then(|len| pos.checked_add(len)).filter(|&end| end <= b.len());
-            let end = end.ok_or("key length past the end of the statistics")?;
-            let key = b[pos..end].to_vec();
-            pos = end;
-            Ok(key)
-        };
-        let min_key = key()?;
-        let max_key = key()?;
+        let min_key = key_at(b, &mut pos)?;
+        let max_key = key_at(b, &mut pos)?;
         let min_timestamp = read_ivarint(b, &mut pos).map_err(e)?;
         let max_timestamp = read_ivarint(b, &mut pos).map_err(e)?;
         let local = |pos: &mut usize| -> Result<i32, String> {
@@ -150,10 +233,44 @@ impl SstableStats {
         let max_local_deletion_time = local(&mut pos)?;
         let tombstone_count = read_uvarint(b, &mut pos).map_err(e)?;
         let data_size_bytes = read_uvarint(b, &mut pos).map_err(e)?;
+        let mut extended = SstableStats {
+            partition_deletion_count: tombstone_count,
+            range_tombstone_count: tombstone_count,
+            static_row_count: row_count,
+            row_indexed_partition_count: 0,
+            max_partition_size_bytes: data_size_bytes,
+            clustering_bounds: (row_count > 0 || tombstone_count > 0)
+                .then(|| ClusteringBounds { min: Vec::new(), max: None }),
+            ..SstableStats::default()
+        };
+        if version >= 2 {
+            extended.partition_deletion_count = read_uvarint(b, &mut pos).map_err(e)?;
+            extended.range_tombstone_count = read_uvarint(b, &mut pos).map_err(e)?;
+            extended.static_row_count = read_uvarint(b, &mut pos).map_err(e)?;
+            extended.row_indexed_partition_count = read_uvarint(b, &mut pos).map_err(e)?;
+            extended.max_partition_size_bytes = read_uvarint(b, &mut pos).map_err(e)?;
+            let flag = *b.get(pos).ok_or("truncated clustering bounds")?;
+            pos += 1;
+            extended.clustering_bounds = match flag {
+                0 => None,
+                1 | 2 => {
+                    let min = key_at(b, &mut pos)?;
+                    let max = if flag == 1 { Some(key_at(b, &mut pos)?) } else { None };
+                    Some(ClusteringBounds { min, max })
+                }
+                other => return Err(format!("bad clustering bounds flag {other}")),
+            };
+        }
         if pos != b.len() {
             return Err("trailing bytes after the statistics".into());
         }
         Ok(SstableStats {
+            partition_deletion_count: extended.partition_deletion_count,
+            range_tombstone_count: extended.range_tombstone_count,
+            static_row_count: extended.static_row_count,
+            row_indexed_partition_count: extended.row_indexed_partition_count,
+            max_partition_size_bytes: extended.max_partition_size_bytes,
+            clustering_bounds: extended.clustering_bounds,
             partition_count,
             row_count,
             min_key,
@@ -166,5 +283,49 @@ impl SstableStats {
             data_size_bytes,
             file_size_bytes,
         })
+    }
+}
+
+/// Length-prefixed bytes at `*pos`.
+fn key_at(b: &[u8], pos: &mut usize) -> Result<Vec<u8>, String> {
+    let len = read_uvarint(b, pos).map_err(|e| e.to_string())?;
+    let end = usize::try_from(len).ok().and_then(|len| pos.checked_add(len)).filter(|&end| end <= b.len());
+    let end = end.ok_or("key length past the end of the statistics")?;
+    let key = b[*pos..end].to_vec();
+    *pos = end;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_intersect_half_open_ranges() {
+        let b = ClusteringBounds { min: b"c".to_vec(), max: Some(b"f".to_vec()) };
+        assert!(b.intersects(b"a", None));
+        assert!(b.intersects(b"f", None));
+        assert!(!b.intersects(b"g", None));
+        assert!(!b.intersects(b"a", Some(b"c")));
+        assert!(b.intersects(b"a", Some(b"ca")));
+        assert!(b.intersects(b"d", Some(b"e")));
+        let open = ClusteringBounds { min: b"c".to_vec(), max: None };
+        assert!(open.intersects(b"zzz", None));
+        assert!(!open.intersects(b"", Some(b"c")));
+    }
+
+    #[test]
+    fn statistics_round_trip() {
+        let mut stats = SstableStats { partition_count: 3, row_count: 9, tombstone_count: 4, ..Default::default() };
+        stats.clustering_bounds = Some(ClusteringBounds { min: vec![1], max: None });
+        stats.max_partition_size_bytes = 77;
+        let mut buf = Vec::new();
+        stats.encode(&mut buf);
+        assert_eq!(SstableStats::decode(&buf, 0, 2).unwrap(), stats);
+        stats.clustering_bounds = Some(ClusteringBounds { min: vec![1], max: Some(vec![2, 3]) });
+        buf.clear();
+        stats.encode(&mut buf);
+        assert_eq!(SstableStats::decode(&buf, 0, 2).unwrap(), stats);
+        assert!(SstableStats::decode(&buf[..buf.len() - 1], 0, 2).is_err());
     }
 }

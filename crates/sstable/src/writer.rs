@@ -5,30 +5,70 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use storage_model::codec::{self, write_uvarint};
+use storage_model::codec::{self, write_ivarint, write_uvarint, RowMark};
 use storage_model::Partition;
 use tracing::{debug, warn};
 
-use crate::format::{self, Footer, Header, CHUNK_HEADER_LEN, CODEC_LZ4, CODEC_NONE};
-use crate::{bloom, Compression, Sstable, SstableError, SstableStats};
+use crate::compress::{Compressor, CODEC_NONE};
+use crate::format::{self, Footer, Header, CHUNK_HEADER_LEN, MAX_BLOCK_SIZE};
+use crate::{bloom, Compression, ReadOptions, Sstable, SstableError, SstableStats};
 
-/// The largest block size accepted (1 GiB).
-const MAX_BLOCK_SIZE: u32 = 1 << 30;
+/// Default uncompressed chunk size; see `docs/sstable-format.md` for the measurements behind it.
+pub const DEFAULT_BLOCK_SIZE_BYTES: usize = 8 << 10;
 
-/// How a new SSTable is laid out.
+/// How a new SSTable is laid out. Nothing here is needed to read the file back: the choices are
+/// recorded in it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WriterOptions {
-    /// Uncompressed size of a data block (chunk), the unit of compression and checksumming.
+    /// Uncompressed size of a data block (chunk), the unit of compression, checksumming and caching
+    /// (Cassandra's `chunk_length_in_kb`).
     pub block_size_bytes: usize,
     pub compression: Compression,
-    /// Target false-positive chance of the bloom filter, clamped to `[1e-9, 1]`.
+    /// Target false-positive chance of the bloom filter (Cassandra's `bloom_filter_fp_chance`),
+    /// clamped to `[1e-9, 1]`.
     pub bloom_fp_chance: f64,
+    /// A partition whose encoding is larger than this gets a row index, so that clustering slices
+    /// ([`Sstable::get_slice`]) read only the chunks they need.
+    pub row_index_threshold_bytes: usize,
+    /// Spacing of the row index: one entry (first clustering of a run of rows) per this many bytes of
+    /// the partition.
+    pub row_index_granularity_bytes: usize,
 }
 
 impl Default for WriterOptions {
-    /// 64 KiB blocks, LZ4, 1% bloom filter false positives.
+    /// 8 KiB blocks, LZ4, 1% bloom filter false positives, a row index every 8 KiB in partitions larger
+    /// than 32 KiB.
     fn default() -> Self {
-        WriterOptions { block_size_bytes: 64 << 10, compression: Compression::Lz4, bloom_fp_chance: 0.01 }
+        WriterOptions {
+            block_size_bytes: DEFAULT_BLOCK_SIZE_BYTES,
+            compression: Compression::Lz4,
+            bloom_fp_chance: 0.01,
+            row_index_threshold_bytes: 32 << 10,
+            row_index_granularity_bytes: DEFAULT_BLOCK_SIZE_BYTES,
+        }
+    }
+}
+
+impl WriterOptions {
+    pub fn with_block_size(self, block_size_bytes: usize) -> WriterOptions {
+        WriterOptions { block_size_bytes, ..self }
+    }
+
+    pub fn with_compression(self, compression: Compression) -> WriterOptions {
+        WriterOptions { compression, ..self }
+    }
+
+    pub fn with_bloom_fp_chance(self, bloom_fp_chance: f64) -> WriterOptions {
+        WriterOptions { bloom_fp_chance, ..self }
+    }
+
+    /// Partitions larger than `threshold_bytes` get a row index entry every `granularity_bytes`.
+    pub fn with_row_index(self, threshold_bytes: usize, granularity_bytes: usize) -> WriterOptions {
+        WriterOptions {
+            row_index_threshold_bytes: threshold_bytes,
+            row_index_granularity_bytes: granularity_bytes,
+            ..self
+        }
     }
 }
 
@@ -48,15 +88,19 @@ pub struct SstableWriter {
     file_offset: u64,
     /// Uncompressed bytes of the chunk being filled.
     chunk: Vec<u8>,
-    compressed: Vec<u8>,
+    compressor: Compressor,
     chunk_offsets: Vec<u64>,
     /// Length of the uncompressed partition stream so far.
     data_len: u64,
     entries: Vec<u8>,
     entry_offsets: Vec<u64>,
+    /// Row index blocks of the wide partitions written so far.
+    row_index: Vec<u8>,
+    row_index_count: u64,
     key_hashes: Vec<u64>,
     last_key: Option<Bytes>,
     encoded: Vec<u8>,
+    marks: Vec<RowMark>,
     stats: SstableStats,
 }
 
@@ -73,6 +117,9 @@ impl SstableWriter {
                     options.block_size_bytes
                 ))
             })?;
+        if options.row_index_granularity_bytes == 0 {
+            return Err(SstableError::InvalidOptions("row index granularity must not be zero".into()));
+        }
         let final_path = dir.join(format::data_file_name(generation));
         let tmp_path = dir.join(format::tmp_file_name(generation));
         if final_path.exists() {
@@ -104,14 +151,17 @@ impl SstableWriter {
             finished: false,
             file_offset: 0,
             chunk: Vec::with_capacity(options.block_size_bytes.min(16 << 20)),
-            compressed: Vec::new(),
+            compressor: Compressor::new(options.compression),
             chunk_offsets: Vec::new(),
             data_len: 0,
             entries: Vec::new(),
             entry_offsets: Vec::new(),
+            row_index: Vec::new(),
+            row_index_count: 0,
             key_hashes: Vec::new(),
             last_key: None,
             encoded: Vec::new(),
+            marks: Vec::new(),
             stats: SstableStats::default(),
         };
         writer.write(&header.encode())?;
@@ -147,15 +197,24 @@ impl SstableWriter {
         }
         let mut encoded = std::mem::take(&mut self.encoded);
         encoded.clear();
-        codec::encode_partition(partition, &mut encoded);
+        self.marks.clear();
+        codec::encode_partition_marked(
+            partition,
+            &mut encoded,
+            self.options.row_index_granularity_bytes,
+            &mut self.marks,
+        );
+        let row_index =
+            if encoded.len() > self.options.row_index_threshold_bytes { self.write_row_index() } else { None };
 
         self.entry_offsets.push(self.entries.len() as u64);
         write_uvarint(&mut self.entries, partition.key.len() as u64);
         self.entries.extend_from_slice(&partition.key);
         write_uvarint(&mut self.entries, self.data_len);
         write_uvarint(&mut self.entries, encoded.len() as u64);
+        write_uvarint(&mut self.entries, row_index.map_or(0, |at| at + 1));
         self.key_hashes.push(bloom::hash64(&partition.key));
-        self.stats.add(partition, encoded.len());
+        self.stats.add(partition, encoded.len(), row_index.is_some());
         self.last_key = Some(partition.key.clone());
 
         let block_size = self.options.block_size_bytes;
@@ -176,9 +235,45 @@ impl SstableWriter {
         Ok(())
     }
 
+    /// Appends the row index block of the partition just encoded (its marks) to the row index
+    /// section; returns its offset there, or `None` when the partition has no rows to index.
+    ///
+    /// `mark_count uvarint | mark_count × u32 (start of each mark, from the end of this array) | marks`,
+    /// `mark := clustering_len uvarint | clustering | offset uvarint | row uvarint | timestamp zigzag |
+    /// local_time zigzag`.
+    fn write_row_index(&mut self) -> Option<u64> {
+        if self.marks.is_empty() {
+            return None;
+        }
+        let mut body = Vec::new();
+        let mut starts = Vec::with_capacity(self.marks.len());
+        for mark in &self.marks {
+            starts.push(u32::try_from(body.len()).ok()?);
+            write_uvarint(&mut body, mark.clustering.len() as u64);
+            body.extend_from_slice(&mark.clustering);
+            write_uvarint(&mut body, mark.offset as u64);
+            write_uvarint(&mut body, mark.row);
+            write_ivarint(&mut body, mark.state.timestamp);
+            write_ivarint(&mut body, i64::from(mark.state.local_time));
+        }
+        let at = self.row_index.len() as u64;
+        write_uvarint(&mut self.row_index, starts.len() as u64);
+        for start in starts {
+            self.row_index.extend_from_slice(&start.to_le_bytes());
+        }
+        self.row_index.extend_from_slice(&body);
+        self.row_index_count += 1;
+        Some(at)
+    }
+
     /// Writes index, bloom filter, statistics and footer, fsyncs, renames to the final name, fsyncs
-    /// the directory, and opens the result.
-    pub fn finish(mut self) -> Result<Sstable, SstableError> {
+    /// the directory, and opens the result (with the shared block cache).
+    pub fn finish(self) -> Result<Sstable, SstableError> {
+        self.finish_with(&ReadOptions::default())
+    }
+
+    /// [`SstableWriter::finish`], opening the result with `read` options.
+    pub fn finish_with(mut self, read: &ReadOptions) -> Result<Sstable, SstableError> {
         if !self.chunk.is_empty() {
             self.flush_chunk()?;
         }
@@ -212,6 +307,11 @@ impl SstableWriter {
         let entries = std::mem::take(&mut self.entries);
         self.write_meta(&entries, &mut meta)?;
 
+        footer.row_index_offset = self.file_offset;
+        footer.row_index_count = self.row_index_count;
+        let row_index = std::mem::take(&mut self.row_index);
+        self.write_meta(&row_index, &mut meta)?;
+
         footer.bloom_offset = self.file_offset;
         let filter = bloom::build(&self.key_hashes, self.options.bloom_fp_chance);
         self.write_meta(&filter, &mut meta)?;
@@ -236,7 +336,7 @@ impl SstableWriter {
         crate::sync_dir(&self.dir)?;
         debug!(path = %self.final_path.display(), partitions = footer.partition_count, bytes = self.file_offset,
             "SSTable written");
-        Sstable::open(&self.final_path)
+        Sstable::open_with(&self.final_path, read)
     }
 
     fn io_error(&self, source: std::io::Error) -> SstableError {
@@ -254,20 +354,10 @@ impl SstableWriter {
 
     /// Compresses and writes the pending chunk: `codec | uncompressed len | stored len | stored | crc32`.
     fn flush_chunk(&mut self) -> Result<(), SstableError> {
-        let mut codec = CODEC_NONE;
-        if self.options.compression == Compression::Lz4 {
-            self.compressed.resize(lz4_flex::block::get_maximum_output_size(self.chunk.len()), 0);
-            match lz4_flex::block::compress_into(&self.chunk, &mut self.compressed) {
-                // Incompressible chunks are stored as they are.
-                Ok(n) if n < self.chunk.len() => {
-                    self.compressed.truncate(n);
-                    codec = CODEC_LZ4;
-                }
-                Ok(_) => {}
-                Err(e) => warn!(error = %e, "LZ4 compression failed; storing the block uncompressed"),
-            }
-        }
-        let stored: &[u8] = if codec == CODEC_LZ4 { &self.compressed } else { &self.chunk };
+        let (codec, stored): (u8, &[u8]) = match self.compressor.compress(&self.chunk) {
+            Some((codec, compressed)) => (codec, compressed),
+            None => (CODEC_NONE, &self.chunk),
+        };
         let mut header = [0u8; CHUNK_HEADER_LEN];
         header[0] = codec;
         header[1..5].copy_from_slice(&(self.chunk.len() as u32).to_le_bytes());

@@ -107,7 +107,7 @@ fn corrupt(pos: usize, what: &str) -> ModelError {
 
 /// Encodes one partition (without a version byte) at the end of `out`.
 pub fn encode_partition(p: &Partition, out: &mut Vec<u8>) {
-    Encoder { out, prev_ts: 0, prev_ldt: 0 }.partition(p);
+    Encoder { out, prev_ts: 0, prev_ldt: 0, marks: None }.partition(p);
 }
 
 /// Decodes one partition from the start of `buf`; returns it and the number of bytes it took.
@@ -116,6 +116,111 @@ pub fn decode_partition(buf: &[u8]) -> Result<(Partition, usize), ModelError> {
     let mut d = Decoder { buf, pos: 0, prev_ts: 0, prev_ldt: 0 };
     let p = d.partition()?;
     Ok((p, d.pos))
+}
+
+/// The state of the delta encoding at some point of a partition's encoding: the last timestamp and
+/// local time written before it. Decoding can resume at a row boundary given the state there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct DeltaState {
+    pub timestamp: i64,
+    pub local_time: i32,
+}
+
+/// Where a row starts in a partition's encoding, recorded by [`encode_partition_marked`]: enough to
+/// decode the rows from there on ([`RowDecoder`]) without decoding what comes before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowMark {
+    /// The row's clustering key.
+    pub clustering: Bytes,
+    /// Index of the row among the partition's (non-static) rows.
+    pub row: u64,
+    /// Byte offset of the row from the start of the partition's encoding.
+    pub offset: usize,
+    /// The delta state just before the row.
+    pub state: DeltaState,
+}
+
+/// Like [`encode_partition`], and also records a [`RowMark`] in `marks` for the first row and then for
+/// each row starting at least `min_gap` bytes after the previous mark (the bytes are identical).
+pub fn encode_partition_marked(p: &Partition, out: &mut Vec<u8>, min_gap: usize, marks: &mut Vec<RowMark>) {
+    let base = out.len();
+    Encoder { out, prev_ts: 0, prev_ldt: 0, marks: Some(MarkSink { marks, min_gap: min_gap.max(1), base }) }
+        .partition(p);
+}
+
+/// A partition without its rows, as [`decode_partition_head`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionHead {
+    /// Key, partition deletion, range tombstones and static row; `rows` is empty.
+    pub partition: Partition,
+    /// How many rows follow the head.
+    pub row_count: u64,
+    /// Length of the head: the first row starts at this offset.
+    pub len: usize,
+    /// The delta state at the first row.
+    pub state: DeltaState,
+}
+
+/// Decodes the head of a partition (everything before its first row) from the start of `buf`, which
+/// may end anywhere after the head.
+pub fn decode_partition_head(buf: &[u8]) -> Result<PartitionHead, ModelError> {
+    let mut d = Decoder { buf, pos: 0, prev_ts: 0, prev_ldt: 0 };
+    let (partition, row_count) = d.head()?;
+    Ok(PartitionHead {
+        partition,
+        row_count,
+        len: d.pos,
+        state: DeltaState { timestamp: d.prev_ts, local_time: d.prev_ldt },
+    })
+}
+
+/// Decodes consecutive rows of a partition from a buffer starting at a row boundary, given the delta
+/// state there (from a [`RowMark`] or a [`PartitionHead`]).
+pub struct RowDecoder<'a> {
+    d: Decoder<'a>,
+}
+
+impl<'a> RowDecoder<'a> {
+    pub fn new(buf: &'a [u8], state: DeltaState) -> RowDecoder<'a> {
+        RowDecoder { d: Decoder { buf, pos: 0, prev_ts: state.timestamp, prev_ldt: state.local_time } }
+    }
+
+    /// The next row, or `None` at the end of the buffer. A row cut by the end of the buffer is an error.
+    pub fn next_row(&mut self) -> Result<Option<Row>, ModelError> {
+        if self.d.pos >= self.d.buf.len() {
+            return Ok(None);
+        }
+        self.d.row().map(Some)
+    }
+
+    /// The clustering key of the next row without decoding the row, or `None` at the end of the buffer.
+    pub fn peek_clustering(&self) -> Result<Option<&'a [u8]>, ModelError> {
+        if self.d.pos >= self.d.buf.len() {
+            return Ok(None);
+        }
+        let mut pos = self.d.pos;
+        let len = read_uvarint(self.d.buf, &mut pos)?;
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|len| pos.checked_add(len))
+            .filter(|&end| end <= self.d.buf.len())
+            .ok_or_else(|| corrupt(self.d.pos, "length past the end of the input"))?;
+        Ok(Some(&self.d.buf[pos..end]))
+    }
+
+    /// Moves past the next row without building it (no allocation); `false` at the end of the buffer.
+    pub fn skip_row(&mut self) -> Result<bool, ModelError> {
+        if self.d.pos >= self.d.buf.len() {
+            return Ok(false);
+        }
+        self.d.skip_row()?;
+        Ok(true)
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> usize {
+        self.d.pos
+    }
 }
 
 /// A commitlog record: a version byte then the mutations (table id, partition each).
@@ -170,6 +275,14 @@ struct Encoder<'a> {
     out: &'a mut Vec<u8>,
     prev_ts: i64,
     prev_ldt: i32,
+    marks: Option<MarkSink<'a>>,
+}
+
+struct MarkSink<'a> {
+    marks: &'a mut Vec<RowMark>,
+    min_gap: usize,
+    /// Where the partition starts in `out`.
+    base: usize,
 }
 
 impl Encoder<'_> {
@@ -231,7 +344,18 @@ impl Encoder<'_> {
         }
         if !p.rows.is_empty() {
             write_uvarint(self.out, p.rows.len() as u64);
-            for row in &p.rows {
+            for (i, row) in p.rows.iter().enumerate() {
+                if let Some(sink) = &mut self.marks {
+                    let offset = self.out.len() - sink.base;
+                    if sink.marks.last().is_none_or(|m| offset - m.offset >= sink.min_gap) {
+                        sink.marks.push(RowMark {
+                            clustering: row.clustering.clone(),
+                            row: i as u64,
+                            offset,
+                            state: DeltaState { timestamp: self.prev_ts, local_time: self.prev_ldt },
+                        });
+                    }
+                }
                 self.row(row);
             }
         }
@@ -402,6 +526,19 @@ impl Decoder<'_> {
     }
 
     fn partition(&mut self) -> Result<Partition, ModelError> {
+        let (mut p, n) = self.head()?;
+        if n > self.remaining() as u64 {
+            return Err(corrupt(self.pos, "row count larger than the remaining input"));
+        }
+        p.rows.reserve(n as usize);
+        for _ in 0..n {
+            p.rows.push(self.row()?);
+        }
+        Ok(p)
+    }
+
+    /// Everything before the rows, and the row count.
+    fn head(&mut self) -> Result<(Partition, u64), ModelError> {
         let key = self.bytes()?;
         let flags = self.flags(P_ALL, "partition")?;
         let deletion = if flags & P_DELETION != 0 { Some(self.deletion()?) } else { None };
@@ -422,15 +559,8 @@ impl Decoder<'_> {
             }
         }
         let static_row = if flags & P_STATIC != 0 { Some(self.row()?) } else { None };
-        let mut rows = Vec::new();
-        if flags & P_ROWS != 0 {
-            let n = self.count()?;
-            rows.reserve(n);
-            for _ in 0..n {
-                rows.push(self.row()?);
-            }
-        }
-        Ok(Partition { key, deletion, range_tombstones, static_row, rows })
+        let row_count = if flags & P_ROWS != 0 { self.uvarint()? } else { 0 };
+        Ok((Partition { key, deletion, range_tombstones, static_row, rows: Vec::new() }, row_count))
     }
 
     fn row(&mut self) -> Result<Row, ModelError> {
@@ -468,6 +598,70 @@ impl Decoder<'_> {
             }
         }
         Ok(Row { clustering, liveness, deletion, cells, complex_deletions })
+    }
+
+    /// Parses a row like [`Decoder::row`] (same checks, same delta state afterwards) without
+    /// building it.
+    fn skip_row(&mut self) -> Result<(), ModelError> {
+        self.skip_bytes()?;
+        let at = self.pos;
+        let flags = self.flags(R_ALL, "row")?;
+        if flags & R_LIVENESS_EXPIRES != 0 && flags & R_LIVENESS == 0 {
+            return Err(corrupt(at, "row liveness expiry without liveness"));
+        }
+        if flags & R_LIVENESS != 0 {
+            self.timestamp()?;
+            if flags & R_LIVENESS_EXPIRES != 0 {
+                self.i32()?;
+                self.local_time()?;
+            }
+        }
+        if flags & R_DELETION != 0 {
+            self.deletion()?;
+        }
+        if flags & R_CELLS != 0 {
+            let n = self.count()?;
+            for i in 0..n {
+                let at = self.pos;
+                let flags = self.flags(C_ALL, "cell")?;
+                if flags & C_SAME_COLUMN == 0 {
+                    self.skip_bytes()?;
+                } else if i == 0 {
+                    return Err(corrupt(at, "first cell of a row refers to a previous column"));
+                }
+                if flags & C_PATH != 0 {
+                    self.skip_bytes()?;
+                }
+                self.timestamp()?;
+                if flags & C_TTL != 0 {
+                    self.i32()?;
+                }
+                if flags & C_LOCAL_DELETION_TIME != 0 {
+                    self.local_time()?;
+                }
+                if flags & C_VALUE != 0 {
+                    self.skip_bytes()?;
+                }
+            }
+        }
+        if flags & R_COMPLEX_DELETIONS != 0 {
+            let n = self.count()?;
+            for _ in 0..n {
+                self.skip_bytes()?;
+                self.deletion()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn skip_bytes(&mut self) -> Result<(), ModelError> {
+        let at = self.pos;
+        let len = self.uvarint()?;
+        if len > self.remaining() as u64 {
+            return Err(corrupt(at, "length past the end of the input"));
+        }
+        self.pos += len as usize;
+        Ok(())
     }
 
     fn cell(&mut self, prev_column: Option<Bytes>) -> Result<ColumnCell, ModelError> {
@@ -620,6 +814,57 @@ mod tests {
             encode_partition(&p, &mut buf);
             let cut = cut.index(buf.len());
             prop_assert!(decode_partition(&buf[..cut]).is_err());
+        }
+
+        #[test]
+        fn marked_encoding_is_identical_and_rows_decode_from_every_mark(p in partition_strategy(), gap in 0usize..64) {
+            let mut plain = Vec::new();
+            encode_partition(&p, &mut plain);
+            let mut marked = vec![0xAA; 3]; // marks are relative to where the partition starts
+            let mut marks = Vec::new();
+            encode_partition_marked(&p, &mut marked, gap, &mut marks);
+            prop_assert_eq!(&marked[3..], &plain[..]);
+            prop_assert_eq!(marks.is_empty(), p.rows.is_empty());
+            let head = decode_partition_head(&plain).unwrap();
+            prop_assert_eq!(head.row_count, p.rows.len() as u64);
+            prop_assert_eq!(&head.partition, &Partition { rows: vec![], ..p.clone() });
+            if let Some(first) = marks.first() {
+                prop_assert_eq!((first.row, first.offset, first.state), (0, head.len, head.state));
+            }
+            // Skipping rows leaves the decoder where decoding them would.
+            let mut skipping = RowDecoder::new(&plain[head.len..], head.state);
+            for (i, row) in p.rows.iter().enumerate() {
+                prop_assert_eq!(skipping.peek_clustering().unwrap(), Some(&row.clustering[..]));
+                if i % 2 == 0 {
+                    prop_assert!(skipping.skip_row().unwrap());
+                } else {
+                    prop_assert_eq!(skipping.next_row().unwrap(), Some(row.clone()));
+                }
+            }
+            prop_assert_eq!(skipping.peek_clustering().unwrap(), None);
+            prop_assert!(!skipping.skip_row().unwrap());
+            for (i, mark) in marks.iter().enumerate() {
+                prop_assert_eq!(&mark.clustering, &p.rows[mark.row as usize].clustering);
+                if i > 0 {
+                    prop_assert!(mark.offset - marks[i - 1].offset >= gap.max(1));
+                }
+                let mut d = RowDecoder::new(&plain[mark.offset..], mark.state);
+                let mut rows = Vec::new();
+                while let Some(row) = d.next_row().unwrap() {
+                    rows.push(row);
+                }
+                prop_assert_eq!(d.position(), plain.len() - mark.offset);
+                prop_assert_eq!(&rows[..], &p.rows[mark.row as usize..]);
+            }
+        }
+
+        #[test]
+        fn garbage_rows_and_heads_never_panic(buf in proptest::collection::vec(any::<u8>(), 0..200), ts in any::<i64>()) {
+            let _ = decode_partition_head(&buf);
+            let mut d = RowDecoder::new(&buf, DeltaState { timestamp: ts, local_time: 0 });
+            while let Ok(Some(_)) = d.next_row() {}
+            let mut d = RowDecoder::new(&buf, DeltaState { timestamp: ts, local_time: 0 });
+            while let (Ok(Some(_)), Ok(true)) = (d.peek_clustering(), d.skip_row()) {}
         }
 
         #[test]

@@ -52,6 +52,12 @@ pub enum Impl {
     CollectionMax,
     CollectionSum,
     CollectionAvg,
+    /// `similarity_cosine` & co. (Lucene's vector similarity functions).
+    Similarity(Similarity),
+    MaskNull,
+    MaskReplace,
+    /// `mask_inner` (true) / `mask_outer` (false).
+    MaskPartial(bool),
     // aggregates
     CountRows,
     Count,
@@ -271,8 +277,79 @@ fn candidates(name: &str) -> Vec<Function> {
     out
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Similarity {
+    Cosine,
+    Euclidean,
+    DotProduct,
+}
+
+/// Factories whose signature follows the type of their first argument (vector similarity and
+/// masking functions).
+fn typed_factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error> {
+    let similarity = match name {
+        "similarity_cosine" => Some(Similarity::Cosine),
+        "similarity_euclidean" => Some(Similarity::Euclidean),
+        "similarity_dot_product" => Some(Similarity::DotProduct),
+        _ => None,
+    };
+    let is_mask = matches!(name, "mask_null" | "mask_replace" | "mask_inner" | "mask_outer");
+    if similarity.is_none() && !is_mask {
+        return Ok(None);
+    }
+    // The first argument of a known type gives the others theirs (`FunctionParameter.sameAsFirst`).
+    let first = args.iter().find_map(Arg::exact_type);
+    if let Some(sim) = similarity {
+        if args.len() != 2 {
+            return Err(Error::invalid(format!("{name}() requires two arguments, but {} given", args.len())));
+        }
+        let Some(t) = first else {
+            return Err(Error::invalid(format!(
+                "Cannot infer type of argument {} in call to function system.{name}",
+                args[0].text
+            )));
+        };
+        let float_vector =
+            |t: &CqlType| matches!(t, CqlType::Vector { element, .. } if **element == native(NativeType::Float));
+        let types: Vec<CqlType> = args.iter().map(|a| a.exact_type().unwrap_or_else(|| t.clone())).collect();
+        if !types.iter().all(float_vector) {
+            return Err(Error::invalid(format!("Only float vectors are supported by {name}")));
+        }
+        if types.iter().any(|x| *x != types[0]) {
+            return Err(Error::invalid("All arguments must have the same vector dimensions"));
+        }
+        return Ok(Some(f(name, vec![t.clone(), t], native(NativeType::Float), Impl::Similarity(sim))));
+    }
+    let Some(t) = first else {
+        return Err(Error::invalid(format!(
+            "Cannot infer type of argument {} in call to function system.{name}",
+            args.first().map(|a| a.text.clone()).unwrap_or_default()
+        )));
+    };
+    Ok(Some(match name {
+        "mask_null" => f(name, vec![t.clone()], t, Impl::MaskNull),
+        "mask_replace" => f(name, vec![t.clone(), t.clone()], t, Impl::MaskReplace),
+        _ => {
+            if !matches!(t, CqlType::Native(NativeType::Text | NativeType::Ascii)) {
+                return Err(Error::invalid(format!(
+                    "Function system.{name} requires an argument of type string, but found argument {} of type {t}",
+                    args[0].text
+                )));
+            }
+            let mut params = vec![t.clone(), CqlType::INT, CqlType::INT];
+            if args.len() == 4 {
+                params.push(CqlType::TEXT);
+            }
+            f(name, params, t, Impl::MaskPartial(name == "mask_inner"))
+        }
+    }))
+}
+
 /// Function factories: overloads made for the argument types given (collection functions).
 fn factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error> {
+    if let Some(f) = typed_factory(name, args)? {
+        return Ok(Some(f));
+    }
     let imp = match name {
         "map_keys" => Impl::MapKeys,
         "map_values" => Impl::MapValues,
@@ -1126,6 +1203,78 @@ fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes
         | Impl::CollectionAvg => {
             let Some(b) = arg(0) else { return Ok(None) };
             collection_fn(fun, &arg_type(0), b)?
+        }
+        Impl::Similarity(sim) => {
+            let (Some(a), Some(b)) = (arg(0), arg(1)) else { return Ok(None) };
+            let floats = |bytes: &[u8]| -> Vec<f32> {
+                bytes.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect()
+            };
+            let (a, b) = (floats(a), floats(b));
+            let score = match sim {
+                Similarity::Cosine => {
+                    let (mut dot, mut n1, mut n2) = (0f32, 0f32, 0f32);
+                    for (x, y) in a.iter().zip(&b) {
+                        dot += x * y;
+                        n1 += x * x;
+                        n2 += y * y;
+                    }
+                    let cos = (dot as f64 / (n1 as f64 * n2 as f64).sqrt()) as f32;
+                    (1.0 + cos) / 2.0
+                }
+                Similarity::Euclidean => {
+                    let d: f32 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
+                    1.0 / (1.0 + d)
+                }
+                Similarity::DotProduct => {
+                    let d: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+                    (1.0 + d) / 2.0
+                }
+            };
+            Some(Bytes::copy_from_slice(&score.to_be_bytes()))
+        }
+        Impl::MaskNull => None,
+        Impl::MaskReplace => arg(1).cloned(),
+        Impl::MaskPartial(inner) => {
+            let Some(v) = arg(0) else { return Ok(None) };
+            let int_arg = |i: usize| {
+                arg(i).and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok()).map(i32::from_be_bytes).unwrap_or(0)
+            };
+            let (begin, end) = (int_arg(1), int_arg(2));
+            let padding = match arg(3) {
+                None => '*',
+                Some(p) => {
+                    let p = String::from_utf8_lossy(p).into_owned();
+                    let mut chars = p.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) => c,
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "The padding argument for function {} should be single-character, but '{p}' has {} characters.",
+                                fun.qualified_name(),
+                                p.encode_utf16().count()
+                            )))
+                        }
+                    }
+                }
+            };
+            let text = String::from_utf8_lossy(v).into_owned();
+            let chars: Vec<char> = text.chars().collect();
+            let size = chars.len() as i64;
+            let end_index = size - 1 - end as i64;
+            let masked: String = chars
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let i = i as i64;
+                    let in_middle = i >= begin as i64 && i <= end_index;
+                    if in_middle == *inner {
+                        padding
+                    } else {
+                        *c
+                    }
+                })
+                .collect();
+            Some(Bytes::from(masked.into_bytes()))
         }
         Impl::CountRows | Impl::Count | Impl::Sum | Impl::Avg | Impl::Min | Impl::Max => None,
     })

@@ -493,15 +493,23 @@ impl Pager {
     }
 }
 
-/// Runs a SELECT and returns one page of rows.
-pub fn execute(
+/// Runs a SELECT and returns one page of rows, with the warnings Cassandra sends along.
+pub fn execute_with_warnings(
     ctx: &Ctx<'_>,
     stmt: &ast::Select,
     table: &Table,
     values: &Values<'_>,
     options: &QueryOptions,
-) -> Result<Rows, Error> {
+) -> Result<(Rows, Vec<String>), Error> {
     let Query { mut sel, plan, aggregation, post_order } = analyze(stmt, table, Some(values), None)?;
+    let mut warnings = Vec::new();
+    if aggregation != Aggregation::None {
+        if !plan.partition_restricted {
+            warnings.push("Aggregation query used without partition key".to_string());
+        } else if plan.key_in {
+            warnings.push("Aggregation query used on multiple partition keys (IN restriction)".to_string());
+        }
+    }
     sel.now_seconds = ctx.now_seconds;
     let consts = sel.bind(values)?;
     let limit = limit_value(&stmt.limit, "[limit]", values)?;
@@ -640,7 +648,7 @@ pub fn execute(
         }
     }
     let paging_state = if pager.more { pager.last.map(|s| s.encode()) } else { None };
-    Ok(Rows {
+    let rows = Rows {
         metadata: ResultMetadata {
             columns: sel.specs,
             paging_state,
@@ -648,5 +656,6 @@ pub fn execute(
             new_metadata_id: None,
         },
         rows: rows.into_iter().map(|r| r.values).collect(),
-    })
+    };
+    Ok((rows, warnings))
 }

@@ -77,6 +77,8 @@ pub struct Plan {
     pub regular_restricted: bool,
     /// Primary key columns (table indexes) restricted by a single-value equality.
     pub eq_columns: Vec<usize>,
+    /// Some partition key column, or the token, is restricted.
+    pub partition_restricted: bool,
 }
 
 impl Plan {
@@ -963,6 +965,7 @@ pub fn plan(
         clustering_restricted,
         regular_restricted: b.regular_restricted,
         eq_columns,
+        partition_restricted: pk_any || b.token_seen,
     })
 }
 
