@@ -84,6 +84,20 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub compaction_threshold: Option<usize>,
 
+    /// Compaction writes at most this much per second, e.g. 64MiB/s; 0MiB/s = unthrottled
+    /// [default: 64MiB/s]
+    #[arg(long, value_name = "RATE", value_parser = parse_rate_mib)]
+    pub compaction_throughput: Option<u64>,
+
+    /// Memory all memtables together may use before writes wait for flushes, e.g. 512MiB
+    /// [default: 512MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memtable_heap_space: Option<u64>,
+
+    /// Snapshot a table (hard links) before TRUNCATE and DROP [default: false]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub auto_snapshot: Option<bool>,
+
     /// Close connections that have not completed STARTUP (and TLS) within this long, e.g. 10s
     /// [default: 10s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -149,6 +163,11 @@ struct YamlConfig {
     memtable_flush_threshold: Option<String>,
     compaction_threshold: Option<usize>,
     #[serde(default, deserialize_with = "string_or_number")]
+    compaction_throughput: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    memtable_heap_space: Option<String>,
+    auto_snapshot: Option<bool>,
+    #[serde(default, deserialize_with = "string_or_number")]
     native_transport_startup_timeout: Option<String>,
     client_encryption_options: Option<ClientEncryptionYaml>,
     #[serde(flatten)]
@@ -210,6 +229,9 @@ pub struct Config {
     pub commitlog_segment_size_bytes: u64,
     pub memtable_flush_threshold_bytes: u64,
     pub compaction_threshold: usize,
+    pub compaction_throughput_mib_per_sec: u64,
+    pub memtable_heap_space_bytes: u64,
+    pub auto_snapshot: bool,
     pub native_transport_startup_timeout: Duration,
     pub client_encryption: ClientEncryption,
     /// Problems worth telling the operator that do not stop the server (unknown keys…), to be
@@ -232,6 +254,9 @@ impl Default for Config {
             commitlog_segment_size_bytes: 32 * MIB,
             memtable_flush_threshold_bytes: 64 * MIB,
             compaction_threshold: 4,
+            compaction_throughput_mib_per_sec: storage::DEFAULT_COMPACTION_THROUGHPUT_MIB_PER_SEC,
+            memtable_heap_space_bytes: storage::DEFAULT_MEMTABLE_SPACE_BYTES,
+            auto_snapshot: false,
             native_transport_startup_timeout: Duration::from_secs(10),
             client_encryption: ClientEncryption::default(),
             warnings: Vec::new(),
@@ -423,6 +448,22 @@ impl Config {
             return Err(invalid("compaction_threshold", format!("{compaction_threshold} is less than 2")));
         }
 
+        let compaction_throughput_mib_per_sec = match cli.compaction_throughput {
+            Some(n) => n,
+            None => match yaml.compaction_throughput {
+                Some(text) => parse_rate_mib(&text).map_err(|message| invalid("compaction_throughput", message))?,
+                None => defaults.compaction_throughput_mib_per_sec,
+            },
+        };
+        let memtable_heap_space_bytes = match cli.memtable_heap_space {
+            Some(n) => n,
+            None => match yaml.memtable_heap_space {
+                Some(text) => parse_size(&text).map_err(|message| invalid("memtable_heap_space", message))?,
+                None => defaults.memtable_heap_space_bytes,
+            },
+        };
+        let auto_snapshot = cli.auto_snapshot.or(yaml.auto_snapshot).unwrap_or(defaults.auto_snapshot);
+
         let native_transport_startup_timeout = match cli.native_transport_startup_timeout {
             Some(d) => d,
             None => match yaml.native_transport_startup_timeout {
@@ -452,6 +493,9 @@ impl Config {
             commitlog_segment_size_bytes,
             memtable_flush_threshold_bytes,
             compaction_threshold,
+            compaction_throughput_mib_per_sec,
+            memtable_heap_space_bytes,
+            auto_snapshot,
             native_transport_startup_timeout,
             client_encryption,
             warnings,
@@ -487,6 +531,9 @@ impl Config {
                 commitlog_segment_size_bytes: self.commitlog_segment_size_bytes,
                 memtable_flush_threshold_bytes: self.memtable_flush_threshold_bytes,
                 compaction_threshold: self.compaction_threshold,
+                compaction_throughput_mib_per_sec: self.compaction_throughput_mib_per_sec,
+                memtable_space_bytes: self.memtable_heap_space_bytes,
+                auto_snapshot: self.auto_snapshot,
                 ..storage::StorageConfig::new(self.data_dir())
             },
         }
@@ -664,6 +711,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("invalid duration '{text}': too large"));
     }
     Ok(Duration::from_nanos(nanos as u64))
+}
+
+/// A throughput like Cassandra's `compaction_throughput: 64MiB/s`, in MiB per second.
+pub fn parse_rate_mib(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let size = t.strip_suffix("/s").ok_or_else(|| format!("'{t}' is not a rate like 64MiB/s"))?;
+    Ok(parse_size(size)? / MIB)
 }
 
 /// Parses a Cassandra data size: digits then one of `B KiB MiB GiB` (case-sensitive), e.g. `32MiB`.
@@ -1069,5 +1123,12 @@ compaction_threshold: 8
     fn summary_mentions_the_essentials() {
         let s = Config::default().summary();
         assert!(s.contains("Test Cluster") && s.contains("periodic every 10s") && s.contains("32MiB"), "{s}");
+    }
+
+    #[test]
+    fn compaction_throughput_reads_cassandra_rates() {
+        assert_eq!(parse_rate_mib("64MiB/s"), Ok(64));
+        assert_eq!(parse_rate_mib("0MiB/s"), Ok(0));
+        assert!(parse_rate_mib("64MiB").is_err());
     }
 }
