@@ -54,8 +54,25 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+BENCH_PORT ?= 19142
+BENCH_SYNC ?= periodic
+BENCH_DIR ?= /tmp/sibyl-bench
+BENCH_ARGS ?= --connections 4 --concurrency 64 --duration 10s --warmup 2s
+BENCH_WORKLOADS ?= ping insert read
+
+# Starts a release server on BENCH_PORT and runs sibyl-bench against it (docs/benchmarks.md);
+# criterion micro-benchmarks: `cargo bench -p <crate>`.
 bench:
-	$(CARGO) bench --workspace --no-run
+	$(CARGO) build --release -p sibyl -p sibyl-bench
+	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR) && : > $(BENCH_DIR)/server.log
+	@$(SIBYL_RELEASE) --native-transport-port $(BENCH_PORT) --data-file-directories $(BENCH_DIR)/data \
+	    --commitlog-directory $(BENCH_DIR)/commitlog --commitlog-sync $(BENCH_SYNC) 2> $(BENCH_DIR)/server.log & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null; wait $$pid' EXIT; \
+	for i in $$(seq 1 100); do grep -q 'listening for CQL clients' $(BENCH_DIR)/server.log && break; sleep 0.1; done; \
+	grep -q 'listening for CQL clients' $(BENCH_DIR)/server.log || { cat $(BENCH_DIR)/server.log; exit 1; }; \
+	for w in $(BENCH_WORKLOADS); do \
+	    $(TARGET_DIR)/release/sibyl-bench --port $(BENCH_PORT) --workload $$w --drop $(BENCH_ARGS) || exit 1; \
+	done
 
 # Leaves ./data (what `make run` stored) alone; remove it by hand to start from scratch.
 clean:
