@@ -354,7 +354,10 @@ impl Selection {
         let mut aggregate = false;
         let wildcard = stmt.selectors.is_empty();
         if wildcard {
-            for (i, c) in table.columns.iter().enumerate() {
+            // SELECT * lists keys, then static and regular columns each by name (Cassandra's
+            // `allColumnsInSelectOrder`), unlike the declaration order DESCRIBE uses.
+            for i in table.select_order() {
+                let c = &table.columns[i];
                 b.columns.push(i);
                 exprs.push(Expr::Column(i));
                 names.push(c.name.clone());
