@@ -6,7 +6,7 @@
 //! of a closed file are simply never hit again and age out. Each shard is a CLOCK (second-chance) cache
 //! behind its own mutex: a hit sets the entry's reference bit, and eviction sweeps a hand over the
 //! entries, clearing set bits and evicting the first entry found clear. The charge of an entry is its
-//! length plus [`ENTRY_OVERHEAD`].
+//! length plus `ENTRY_OVERHEAD` (96 bytes).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -17,7 +17,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 
 /// Bytes charged per entry on top of its data: key, slot, map entry and the buffer's header.
-pub const ENTRY_OVERHEAD: usize = 96;
+pub(crate) const ENTRY_OVERHEAD: usize = 96;
 
 /// Capacity of [`BlockCache::shared`] unless resized.
 pub const DEFAULT_SHARED_CAPACITY_BYTES: usize = 64 << 20;
@@ -60,7 +60,7 @@ pub(crate) fn next_file_id() -> u64 {
 }
 
 impl BlockCache {
-    /// A cache holding at most `capacity_bytes` (data plus [`ENTRY_OVERHEAD`] per entry). A capacity
+    /// A cache holding at most `capacity_bytes` (data plus 96 bytes of overhead per entry). A capacity
     /// of 0 caches nothing.
     pub fn new(capacity_bytes: usize) -> BlockCache {
         let per_shard = capacity_bytes / SHARDS;

@@ -114,20 +114,22 @@ struct Mark<'a> {
     state: DeltaState,
 }
 
-/// The uncompressed bytes of one chunk.
-#[derive(Clone)]
+/// Where the uncompressed bytes of one chunk are.
 enum ChunkBytes {
     /// This range of the map (a chunk stored uncompressed).
     Mapped(usize, usize),
     /// Decompressed (maybe shared with the block cache).
     Owned(Bytes),
+    /// Decompressed into the cursor's scratch buffer (reads that do not fill the cache: scans).
+    Scratch,
 }
 
 /// The last chunk loaded, so that consecutive reads of one chunk (a scan, the parts of a slice) load
-/// it once.
+/// it once, and a buffer that reads not filling the cache decompress into.
 #[derive(Default)]
 struct ChunkCursor {
     loaded: Option<(u64, ChunkBytes)>,
+    scratch: Vec<u8>,
 }
 
 impl Sstable {
@@ -488,8 +490,8 @@ impl Sstable {
     }
 
     /// Chunk `i`, uncompressed: from the block cache, in place in the map when stored uncompressed, or
-    /// checked and decompressed (then cached when `fill_cache`).
-    fn load_chunk(&self, i: u64, fill_cache: bool) -> Result<ChunkBytes, SstableError> {
+    /// checked and decompressed — into a new buffer then cached when `fill_cache`, else into `scratch`.
+    fn load_chunk(&self, i: u64, fill_cache: bool, scratch: &mut Vec<u8>) -> Result<ChunkBytes, SstableError> {
         if i >= self.chunk_count {
             return Err(self.corrupt(self.footer.chunks_offset, format!("chunk {i} past the last chunk")));
         }
@@ -532,23 +534,18 @@ impl Sstable {
         if self.header.format_version < 2 && codec > compress::CODEC_LZ4 {
             return Err(self.corrupt(at, format!("chunk {i} has bad codec {codec}")));
         }
+        let corrupt = |reason| self.corrupt(at, format!("chunk {i}: {reason}"));
+        let cache = self.cache.as_ref().filter(|_| fill_cache);
+        let Some(cache) = cache else {
+            scratch.resize(expected, 0);
+            compress::decompress(codec, stored, scratch).map_err(corrupt)?;
+            return Ok(ChunkBytes::Scratch);
+        };
         let mut out = vec![0u8; expected];
-        compress::decompress(codec, stored, &mut out)
-            .map_err(|reason| self.corrupt(at, format!("chunk {i}: {reason}")))?;
+        compress::decompress(codec, stored, &mut out).map_err(corrupt)?;
         let bytes = Bytes::from(out);
-        if fill_cache {
-            if let Some(cache) = &self.cache {
-                cache.insert(key, bytes.clone());
-            }
-        }
+        cache.insert(key, bytes.clone());
         Ok(ChunkBytes::Owned(bytes))
-    }
-
-    fn chunk_slice<'a>(&'a self, chunk: &'a ChunkBytes) -> &'a [u8] {
-        match chunk {
-            ChunkBytes::Mapped(start, end) => &self.map[*start..*end],
-            ChunkBytes::Owned(bytes) => bytes,
-        }
     }
 
     /// Calls `f` with bytes `from..to` of the uncompressed stream: in place when they lie in one
@@ -567,8 +564,7 @@ impl Sstable {
         let last = (to - 1) / block_size;
         let in_first = (from - first * block_size) as usize;
         if first == last {
-            let chunk = cursor.load(self, first, fill_cache)?;
-            let bytes = self.chunk_slice(&chunk);
+            let bytes = cursor.load(self, first, fill_cache)?;
             let end = in_first + (to - from) as usize;
             let part = bytes.get(in_first..end).ok_or_else(|| self.corrupt(0, "chunk shorter than its extent"))?;
             return Ok(f(part));
@@ -577,8 +573,7 @@ impl Sstable {
         // Grown as chunks are read: a damaged length is not trusted with an allocation.
         let mut bytes = Vec::with_capacity(len.min(1 << 20));
         for i in first..=last {
-            let chunk = cursor.load(self, i, fill_cache)?;
-            let data = self.chunk_slice(&chunk);
+            let data = cursor.load(self, i, fill_cache)?;
             let skip = if i == first { in_first } else { 0 };
             let take = data.len().saturating_sub(skip).min(len - bytes.len());
             let part = data.get(skip..skip + take).ok_or_else(|| self.corrupt(0, "chunk shorter than its extent"))?;
@@ -779,16 +774,19 @@ impl std::fmt::Debug for Sstable {
 }
 
 impl ChunkCursor {
-    fn load(&mut self, table: &Sstable, i: u64, fill_cache: bool) -> Result<ChunkBytes, SstableError> {
-        if let Some((loaded, chunk)) = &self.loaded {
-            if *loaded == i {
-                return Ok(chunk.clone());
-            }
+    /// The uncompressed bytes of chunk `i`.
+    fn load<'a>(&'a mut self, table: &'a Sstable, i: u64, fill_cache: bool) -> Result<&'a [u8], SstableError> {
+        if !matches!(self.loaded, Some((loaded, _)) if loaded == i) {
+            self.loaded = None;
+            let chunk = table.load_chunk(i, fill_cache, &mut self.scratch)?;
+            self.loaded = Some((i, chunk));
         }
-        self.loaded = None;
-        let chunk = table.load_chunk(i, fill_cache)?;
-        self.loaded = Some((i, chunk.clone()));
-        Ok(chunk)
+        Ok(match &self.loaded {
+            Some((_, ChunkBytes::Mapped(start, end))) => &table.map[*start..*end],
+            Some((_, ChunkBytes::Owned(bytes))) => bytes,
+            Some((_, ChunkBytes::Scratch)) => &self.scratch,
+            None => &[],
+        })
     }
 }
 

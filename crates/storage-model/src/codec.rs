@@ -8,6 +8,11 @@
 //! A partition carries no version byte of its own: its container (a commitlog record, an SSTable
 //! header) records [`FORMAT_VERSION`].
 //!
+//! Because of the deltas, decoding can resume in the middle of a partition only at a row boundary and
+//! with the [`DeltaState`] there: [`encode_partition_marked`] records such [`RowMark`]s while
+//! encoding (SSTables keep them as the row index of wide partitions), [`decode_partition_head`] reads
+//! what precedes the rows, and [`RowDecoder`] decodes (or skips, without allocating) rows from a mark.
+//!
 //! ```text
 //! mutations    := version:u8 (= FORMAT_VERSION) ∥ count:uvarint ∥ { table:uuid(16 bytes) ∥ partition }*
 //!
