@@ -415,21 +415,8 @@ impl Schema {
     }
 }
 
-/// Whether a name needs double quotes to be read back as itself.
-pub fn needs_quoting(name: &str) -> bool {
-    let mut chars = name.chars();
-    let valid = match chars.next() {
-        Some(c) if c.is_ascii_lowercase() => chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
-        _ => false,
-    };
-    !valid || cql::is_reserved_keyword(name)
-}
-
-/// The name as CQL would write it: quoted with `"` when needed.
+/// The name as CQL would write it: quoted with `"` when needed (not a plain lower-case
+/// identifier, or a reserved keyword).
 pub fn quote_identifier(name: &str) -> String {
-    if needs_quoting(name) {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    } else {
-        name.to_string()
-    }
+    cql_types::maybe_quote(name).into_owned()
 }
