@@ -171,6 +171,25 @@ pub enum Operator {
     IsNotNull,
 }
 
+impl Operator {
+    /// The operator as CQL writes it (and as Cassandra prints it in messages).
+    pub fn as_cql(self) -> &'static str {
+        match self {
+            Operator::Eq => "=",
+            Operator::Neq => "!=",
+            Operator::Lt => "<",
+            Operator::Lte => "<=",
+            Operator::Gt => ">",
+            Operator::Gte => ">=",
+            Operator::In => "IN",
+            Operator::Contains => "CONTAINS",
+            Operator::ContainsKey => "CONTAINS KEY",
+            Operator::Like => "LIKE",
+            Operator::IsNotNull => "IS NOT",
+        }
+    }
+}
+
 /// `lhs op rhs`. For `IN`, rhs is a `Term::List` of the values (tuples for multi-column IN) or a bind marker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relation {

@@ -88,22 +88,6 @@ pub fn term_text(t: &Term) -> String {
     }
 }
 
-fn operator_text(op: Operator) -> &'static str {
-    match op {
-        Operator::Eq => "=",
-        Operator::Neq => "!=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::In => "IN",
-        Operator::Contains => "CONTAINS",
-        Operator::ContainsKey => "CONTAINS KEY",
-        Operator::Like => "LIKE",
-        Operator::IsNotNull => "IS NOT",
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Serialized collections
 
@@ -412,17 +396,13 @@ fn analyze_where(
                         )))
                     }
                     Operator::Contains | Operator::ContainsKey => {
-                        return Err(Error::invalid(format!(
-                            "Cannot use {} with {}",
-                            kind.name(),
-                            operator_text(rel.op)
-                        )))
+                        return Err(Error::invalid(format!("Cannot use {} with {}", kind.name(), rel.op.as_cql())))
                     }
                     Operator::Like | Operator::IsNotNull => {
                         return Err(Error::invalid(format!(
                             "{} restriction is only supported on properly indexed columns. {name} {} {} is not valid.",
-                            operator_text(rel.op),
-                            operator_text(rel.op),
+                            rel.op.as_cql(),
+                            rel.op.as_cql(),
                             term_text(&rel.rhs)
                         )))
                     }
@@ -510,7 +490,7 @@ fn analyze_where(
                     _ => {
                         return Err(Error::invalid(format!(
                             "Unsupported operator for multi-column relation: {}",
-                            operator_text(rel.op)
+                            rel.op.as_cql()
                         )))
                     }
                 }
@@ -1086,10 +1066,7 @@ fn prepare_conditions(table: &Table, conds: &[ast::Condition], values: &Values<'
             vec![bound(&c.rhs)?]
         };
         if vals.iter().any(|v| v.is_none()) && !matches!(c.op, Operator::Eq | Operator::Neq | Operator::In) {
-            return Err(Error::invalid(format!(
-                "Invalid comparison with null for operator \"{}\"",
-                operator_text(c.op)
-            )));
+            return Err(Error::invalid(format!("Invalid comparison with null for operator \"{}\"", c.op.as_cql())));
         }
         out.push(Condition { col: idx, access, op: c.op, values: vals });
     }

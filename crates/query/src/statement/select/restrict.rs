@@ -88,22 +88,6 @@ impl Plan {
     }
 }
 
-fn op_text(op: Operator) -> &'static str {
-    match op {
-        Operator::Eq => "=",
-        Operator::Neq => "!=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::In => "IN",
-        Operator::Contains => "CONTAINS",
-        Operator::ContainsKey => "CONTAINS KEY",
-        Operator::Like => "LIKE",
-        Operator::IsNotNull => "IS NOT",
-    }
-}
-
 fn rhs_text(rel: &ast::Relation) -> String {
     match (&rel.op, &rel.rhs) {
         (Operator::IsNotNull, _) => "NULL".into(),
@@ -122,7 +106,7 @@ pub fn relation_text(rel: &ast::Relation) -> String {
         RelationLhs::Tuple(cols) => format!("({})", cols.join(", ")),
         RelationLhs::Element(c, k) => format!("{c}[{}]", term_text(k)),
     };
-    format!("{lhs} {} {}", op_text(rel.op), rhs_text(rel))
+    format!("{lhs} {} {}", rel.op.as_cql(), rhs_text(rel))
 }
 
 fn non_null(b: Bound, col: &str) -> Result<Bytes, Error> {
@@ -455,7 +439,7 @@ impl<'a> Build<'a> {
             )));
         }
         if !matches!(rel.op, Operator::Eq | Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) {
-            return Err(Error::invalid(format!("{} cannot be used with the token function", op_text(rel.op))));
+            return Err(Error::invalid(format!("{} cannot be used with the token function", rel.op.as_cql())));
         }
         let t = match self.values {
             None => 0,
