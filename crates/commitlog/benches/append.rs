@@ -32,20 +32,54 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-fn open(dir: &std::path::Path, sync: SyncMode) -> CommitLog {
-    let config = CommitLogConfig { dir: dir.to_owned(), segment_size_bytes: 32 << 20, sync };
+fn open(dir: &std::path::Path, sync: SyncMode, mapped: bool) -> CommitLog {
+    let config = CommitLogConfig { dir: dir.to_owned(), segment_size_bytes: 32 << 20, sync, mapped };
     CommitLog::open(config, &mut |_, _| {}).expect("open commitlog").0
 }
 
 fn append_periodic(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = open(dir.path(), SyncMode::Periodic { period: Duration::from_secs(10) });
     let record = [7u8; 100];
     let mut group = c.benchmark_group("append_100b");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("periodic_1_writer", |b| b.iter(|| log.append(&record).expect("append")));
+    // Mapped segments (the default: a copy into the page cache) and written ones (`pwrite` per batch).
+    for (suffix, mapped) in [("", true), ("_unmapped", false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = open(dir.path(), SyncMode::Periodic { period: Duration::from_secs(10) }, mapped);
+        group.bench_function(format!("periodic_1_writer{suffix}"), |b| b.iter(|| log.append(&record).expect("append")));
+        let _ = log.discard_before(log.position());
+        // Concurrent writers: their appends share writes (group write) when segments are not mapped.
+        for writers in [2u64, 8] {
+            let writes_before = log.write_count();
+            let mut records = 0u64;
+            group.bench_function(format!("periodic_{writers}_writers{suffix}"), |b| {
+                b.iter_custom(|iters| {
+                    let per_writer = iters.div_ceil(writers);
+                    records += per_writer * writers;
+                    let start = Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..writers {
+                            let log = &log;
+                            s.spawn(move || {
+                                for _ in 0..per_writer {
+                                    log.append(&record).expect("append");
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed().mul_f64(iters as f64 / (per_writer * writers) as f64)
+                })
+            });
+            let writes = log.write_count().saturating_sub(writes_before);
+            if writes > 0 {
+                eprintln!(
+                    "periodic{suffix}, {writers} writers: {records} appends, {writes} writes, {:.1} records per write",
+                    records as f64 / writes as f64
+                );
+            }
+            let _ = log.discard_before(log.position());
+        }
+    }
     group.finish();
-    let _ = log.discard_before(log.position());
 }
 
 fn append_durable(c: &mut Criterion) {
@@ -56,7 +90,7 @@ fn append_durable(c: &mut Criterion) {
     for (mode_name, mode) in modes {
         for writers in [8u64, 64] {
             let dir = tempfile::tempdir().expect("tempdir");
-            let log = Arc::new(open(dir.path(), mode));
+            let log = Arc::new(open(dir.path(), mode, true));
             let (mut records, syncs_before) = (0u64, log.sync_count());
             group.bench_function(format!("{mode_name}_{writers}_writers_durable"), |b| {
                 b.iter_custom(|iters| {

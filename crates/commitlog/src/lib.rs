@@ -45,17 +45,34 @@
 //!
 //! # Appending and syncing
 //!
-//! An append builds the frame in a reused buffer and issues one positional write (`pwrite`) under the
-//! writer mutex, so on return the bytes are in the OS page cache and survive a crash of the process.
-//! A plain write was chosen over an mmap'd, preallocated segment: it costs one syscall, needs no
-//! tail-of-zeros handling or `msync`, and its failure is an error rather than a `SIGBUS`.
+//! **Mapped segments (the default, [`CommitLogConfig::mapped`]).** A new segment file is preallocated
+//! to `segment_size_bytes` with `posix_fallocate` (its blocks are reserved, so a full disk is an error
+//! when the segment is created, never a `SIGBUS` while copying) and mapped shared. An append copies its
+//! frame into the map under the writer mutex: no system call, and on return the bytes are in the OS
+//! page cache, so they survive a crash of the process (as Cassandra's memory-mapped segments). The
+//! file's `fdatasync` writes the mapped pages out like written ones. When a segment is closed (rolled,
+//! or the log closed) it is unmapped and cut to its last frame; the active segment of a process that
+//! died keeps its zeroed tail, which replay takes as a clean end (zeros followed by anything else fail
+//! the length checksum: corruption).
 //!
-//! The sync thread never holds the writer mutex while fsyncing: it snapshots the written position and
-//! the files under the lock, releases it, then `fdatasync`s (closed segments first, then the directory
-//! when a segment was created, then the active one) and only then marks the snapshot durable and wakes
-//! the [`Durable`] futures it covers. Appends continue meanwhile. In [`SyncMode::Periodic`] the thread
-//! syncs every `period` and `durable` resolves at once; in [`SyncMode::Batch`] it syncs as soon as a
-//! waiter exists; in [`SyncMode::Group`] it waits `window` after the first waiter to gather more.
+//! **Written segments** (`mapped: false`, a file system that cannot preallocate, or a record larger
+//! than a segment). An append frames its record into the writer's pending buffer under the writer
+//! mutex, releases it, then takes the I/O mutex. If its frame was written meanwhile, it is done;
+//! otherwise it takes the *whole* pending buffer — its frame and those of every append that queued
+//! behind it — and writes it with one positional write (`pwrite`), holding the I/O mutex but not the
+//! writer mutex, so appends keep queueing frames during the write (group write, as LevelDB's writer
+//! queue): N concurrent appends cost as few as one system call. A failed write is sticky (that append,
+//! and every later one, fails): frames after it were already placed at offsets that assumed it
+//! succeeded. Locks are always taken I/O mutex first, writer mutex second; rolling to a new segment
+//! holds both, after writing what is pending.
+//!
+//! The sync thread never holds the writer mutex while fsyncing: it snapshots the position written or
+//! copied (not frames still pending in the buffer) and the files under the lock, releases it, then
+//! `fdatasync`s (closed segments first, then the directory when a segment was created, then the
+//! active one) and only then marks the snapshot durable and wakes the [`Durable`] futures it covers.
+//! Appends continue meanwhile. In [`SyncMode::Periodic`] the thread syncs every `period` and `durable`
+//! resolves at once; in [`SyncMode::Batch`] it syncs as soon as a waiter exists; in
+//! [`SyncMode::Group`] it waits `window` after the first waiter to gather more.
 //!
 //! A failed fsync is sticky: the log then refuses appends and every `durable` fails, since the
 //! kernel may have dropped the dirty pages (retrying the fsync would falsely succeed).
@@ -97,6 +114,9 @@ pub struct CommitLogConfig {
     /// A segment is closed (and a new one started) once the next entry would make it larger.
     pub segment_size_bytes: u64,
     pub sync: SyncMode,
+    /// Preallocate and map segments, so that an append is a copy into the page cache (true, the
+    /// default); false, or a file system that cannot preallocate, writes each batch of frames.
+    pub mapped: bool,
 }
 
 impl CommitLogConfig {
@@ -109,6 +129,7 @@ impl CommitLogConfig {
             dir: dir.into(),
             segment_size_bytes: Self::DEFAULT_SEGMENT_SIZE_BYTES,
             sync: SyncMode::Periodic { period: Duration::from_secs(10) },
+            mapped: true,
         }
     }
 }
@@ -175,6 +196,8 @@ pub enum CommitLogError {
     InvalidConfig(String),
     #[error("an fsync of the commitlog failed, so it accepts no more writes: {0}")]
     SyncFailed(String),
+    #[error("a write to the commitlog failed, so it accepts no more writes: {0}")]
+    WriteFailed(String),
     #[error("the commitlog is closed")]
     Closed,
 }
@@ -194,8 +217,11 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<SyncState>,
     /// Wakes the sync thread (new waiters, shutdown).
     pub(crate) cond: Condvar,
+    /// Serialises writes of pending frames; taken before `writer` when both are held.
+    io: Mutex<Io>,
     failed: AtomicBool,
     sync_count: AtomicU64,
+    write_count: AtomicU64,
 }
 
 struct Writer {
@@ -206,8 +232,29 @@ struct Writer {
     dir_dirty: bool,
     /// Segment ids on disk, the active one included.
     segments: BTreeSet<u64>,
-    frame: Vec<u8>,
+    /// Frames appended but not yet written, to go at `pending_at` in the active segment; they end at
+    /// `active.offset`.
+    pending: Vec<u8>,
+    pending_at: u64,
+    /// Everything before this position was copied into a mapped segment.
+    mapped: Position,
     closed: bool,
+}
+
+/// The write side, under the I/O mutex.
+struct Io {
+    /// Everything before this position has been written to the OS.
+    written: Position,
+    /// An emptied buffer kept for the next batch.
+    spare: Vec<u8>,
+    /// Set by a failed write; sticky.
+    failed: Option<String>,
+}
+
+/// Takes the pending frames out of the writer: `(frames, offset, file, path, segment id)`.
+fn take_pending(io: &mut Io, w: &mut Writer) -> (Vec<u8>, u64, Arc<File>, PathBuf, u64) {
+    let batch = std::mem::replace(&mut w.pending, std::mem::take(&mut io.spare));
+    (batch, w.pending_at, Arc::clone(&w.active.file), w.active.path.clone(), w.active.id)
 }
 
 pub(crate) struct SyncState {
@@ -256,7 +303,7 @@ impl CommitLog {
             })?,
         }
         .max(unix_millis());
-        let active = ActiveSegment::create(&dir, next_id)?;
+        let active = ActiveSegment::create(&dir, next_id, config.mapped.then_some(config.segment_size_bytes))?;
         let start = active.position();
         let mut segments: BTreeSet<u64> = existing.iter().map(|(id, _)| *id).collect();
         segments.insert(next_id);
@@ -268,9 +315,12 @@ impl CommitLog {
                 unsynced: Vec::new(),
                 dir_dirty: true,
                 segments,
-                frame: Vec::new(),
+                pending: Vec::new(),
+                pending_at: start.offset,
+                mapped: start,
                 closed: false,
             }),
+            io: Mutex::new(Io { written: start, spare: Vec::new(), failed: None }),
             sync_lock: Mutex::new(()),
             state: Mutex::new(SyncState {
                 synced: Position { segment: next_id, offset: 0 },
@@ -285,6 +335,7 @@ impl CommitLog {
             cond: Condvar::new(),
             failed: AtomicBool::new(false),
             sync_count: AtomicU64::new(0),
+            write_count: AtomicU64::new(0),
         });
         // The new segment's header and directory entry are durable before anyone waits on it.
         inner.sync_pass()?;
@@ -300,34 +351,36 @@ impl CommitLog {
 
     /// Appends one record (opaque bytes); returns the position just after it. On return the bytes have
     /// reached the OS (they survive a SIGKILL of the process), not necessarily the disk. Rolls to a new
-    /// segment when full.
+    /// segment when full. Concurrent appends share one write (see the crate doc).
     pub fn append(&self, record: &[u8]) -> Result<Position, CommitLogError> {
         if record.len() > MAX_RECORD_LEN {
             return Err(CommitLogError::RecordTooLarge { len: record.len(), max: MAX_RECORD_LEN });
         }
         self.inner.check_failed()?;
-        let mut w = self.inner.writer.lock();
-        if w.closed {
-            return Err(CommitLogError::Closed);
-        }
         let frame_len = (record.len() + FRAME_OVERHEAD) as u64;
-        if w.active.offset > HEADER_LEN && w.active.offset + frame_len > self.inner.config.segment_size_bytes {
-            self.inner.roll(&mut w)?;
-        }
-        let Writer { active, frame, .. } = &mut *w;
-        frame.clear();
-        segment::encode_frame(record, frame);
-        // A failed or short write leaves `offset` alone, so the next append overwrites the garbage and
-        // anything left beyond the end is a torn tail to replay.
-        active
-            .file
-            .write_all_at(frame, active.offset)
-            .map_err(|source| CommitLogError::Io { path: active.path.clone(), source })?;
-        active.offset += frame_len;
-        if frame.capacity() > 1 << 20 {
-            *frame = Vec::new();
-        }
-        Ok(active.position())
+        let end = {
+            let mut w = self.inner.writer.lock();
+            if w.closed {
+                return Err(CommitLogError::Closed);
+            }
+            if self.inner.needs_roll(&w, frame_len) {
+                drop(w);
+                return self.inner.append_rolling(record);
+            }
+            if w.pending.is_empty() && w.active.fits_map(frame_len) {
+                w.active.copy_frame(record);
+                w.mapped = w.active.position();
+                return Ok(w.mapped);
+            }
+            if w.pending.is_empty() {
+                w.pending_at = w.active.offset;
+            }
+            segment::encode_frame(record, &mut w.pending);
+            w.active.offset += frame_len;
+            w.active.position()
+        };
+        self.inner.write_through(end)?;
+        Ok(end)
     }
 
     /// Resolves once everything up to `pos` is fsynced — immediately in Periodic mode. One fsync serves
@@ -385,6 +438,11 @@ impl CommitLog {
         self.inner.sync_count.load(Ordering::Relaxed)
     }
 
+    /// How many writes appends have issued (one write carries every frame pending when it starts).
+    pub fn write_count(&self) -> u64 {
+        self.inner.write_count.load(Ordering::Relaxed)
+    }
+
     /// Syncs and stops the background sync thread. Also done on Drop. Later appends fail with
     /// [`CommitLogError::Closed`]; calling it again does nothing.
     pub fn close(&self) -> Result<(), CommitLogError> {
@@ -399,7 +457,12 @@ impl CommitLog {
         if handle.join().is_err() {
             error!("commitlog sync thread panicked");
         }
-        let result = self.inner.sync_pass();
+        let mut result = self.inner.sync_pass();
+        if result.is_ok() {
+            // No append copies any more (closed is set): cut the preallocated tail.
+            let _io = self.inner.io.lock();
+            result = self.inner.writer.lock().active.seal();
+        }
         let wakers: Vec<Waker> = {
             let mut st = self.inner.state.lock();
             st.closed = true;
@@ -447,14 +510,97 @@ impl Inner {
         Ok(())
     }
 
-    /// Closes the active segment and starts the next one (under the writer lock).
+    /// Whether a frame of `frame_len` bytes must go to a new segment.
+    fn needs_roll(&self, w: &Writer, frame_len: u64) -> bool {
+        w.active.offset > HEADER_LEN && w.active.offset + frame_len > self.config.segment_size_bytes
+    }
+
+    /// Returns once everything before `end` is written, writing every pending frame if needed (see
+    /// the crate doc).
+    fn write_through(&self, end: Position) -> Result<(), CommitLogError> {
+        let mut io = self.io.lock();
+        if io.written >= end {
+            return Ok(());
+        }
+        if let Some(message) = &io.failed {
+            return Err(CommitLogError::WriteFailed(message.clone()));
+        }
+        let pending = take_pending(&mut io, &mut self.writer.lock());
+        self.write_batch(&mut io, pending)
+    }
+
+    /// Writes a batch taken by [`take_pending`] (under the I/O mutex).
+    fn write_batch(&self, io: &mut Io, pending: (Vec<u8>, u64, Arc<File>, PathBuf, u64)) -> Result<(), CommitLogError> {
+        let (mut batch, at, file, path, segment) = pending;
+        if batch.is_empty() {
+            io.spare = batch;
+            return Ok(());
+        }
+        self.write_count.fetch_add(1, Ordering::Relaxed);
+        match file.write_all_at(&batch, at) {
+            Ok(()) => {
+                io.written = Position { segment, offset: at + batch.len() as u64 };
+                batch.clear();
+                if batch.capacity() <= 1 << 20 {
+                    io.spare = batch;
+                }
+                Ok(())
+            }
+            Err(source) => {
+                error!(path = %path.display(), error = %source, "commitlog write failed; refusing further writes");
+                io.failed = Some(source.to_string());
+                Err(CommitLogError::Io { path, source })
+            }
+        }
+    }
+
+    /// An append that may need a new segment: under both mutexes, writes what is pending to the
+    /// current segment, rolls if still needed, then appends and writes the record.
+    fn append_rolling(&self, record: &[u8]) -> Result<Position, CommitLogError> {
+        let mut io = self.io.lock();
+        if let Some(message) = &io.failed {
+            return Err(CommitLogError::WriteFailed(message.clone()));
+        }
+        let mut w = self.writer.lock();
+        if w.closed {
+            return Err(CommitLogError::Closed);
+        }
+        let frame_len = (record.len() + FRAME_OVERHEAD) as u64;
+        if self.needs_roll(&w, frame_len) {
+            let pending = take_pending(&mut io, &mut w);
+            self.write_batch(&mut io, pending)?;
+            self.roll(&mut w)?;
+            io.written = w.active.position();
+            w.mapped = w.active.position();
+        }
+        if w.pending.is_empty() && w.active.fits_map(frame_len) {
+            w.active.copy_frame(record);
+            w.mapped = w.active.position();
+            return Ok(w.mapped);
+        }
+        if w.pending.is_empty() {
+            w.pending_at = w.active.offset;
+        }
+        segment::encode_frame(record, &mut w.pending);
+        w.active.offset += frame_len;
+        let end = w.active.position();
+        let pending = take_pending(&mut io, &mut w);
+        drop(w);
+        self.write_batch(&mut io, pending)?;
+        Ok(end)
+    }
+
+    /// Closes the active segment and starts the next one (under the writer lock, nothing pending).
     fn roll(&self, w: &mut Writer) -> Result<(), CommitLogError> {
         let id =
             w.active.id.checked_add(1).ok_or_else(|| CommitLogError::InvalidConfig("segment ids exhausted".into()))?;
-        let next = ActiveSegment::create(&self.config.dir, id)?;
+        let next =
+            ActiveSegment::create(&self.config.dir, id, self.config.mapped.then_some(self.config.segment_size_bytes))?;
         debug!(segment = next.id, "commitlog rolled to a new segment");
-        let old = std::mem::replace(&mut w.active, next);
+        let mut old = std::mem::replace(&mut w.active, next);
+        old.seal()?;
         w.unsynced.push((old.path, old.file));
+        w.pending_at = w.active.offset;
         w.segments.insert(w.active.id);
         w.dir_dirty = true;
         Ok(())
@@ -465,10 +611,13 @@ impl Inner {
         let _pass = self.sync_lock.lock();
         self.check_failed()?;
         let (target, closed, active, dir_dirty) = {
+            let io = self.io.lock();
             let mut w = self.writer.lock();
             let dir_dirty = std::mem::replace(&mut w.dir_dirty, false);
             (
-                w.active.position(),
+                // Only what has been written or copied: frames still pending belong to appends not yet
+                // returned.
+                io.written.max(w.mapped),
                 std::mem::take(&mut w.unsynced),
                 (w.active.path.clone(), w.active.file.clone()),
                 dir_dirty,

@@ -43,7 +43,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 fn config(dir: &Path, sync: SyncMode) -> CommitLogConfig {
-    CommitLogConfig { dir: dir.to_owned(), segment_size_bytes: 1 << 20, sync }
+    CommitLogConfig { segment_size_bytes: 1 << 20, sync, ..CommitLogConfig::new(dir) }
 }
 
 /// splitmix64.

@@ -18,9 +18,11 @@
 //! that cannot shadow anything else is dropped without being read ([`fully_expired`], Cassandra's
 //! `getFullyExpiredSSTables`).
 //!
-//! Not implemented: Cassandra's single-SSTable tombstone compactions (`tombstone_threshold`, which
-//! needs a histogram of deletion times the SSTables do not keep; the options are validated and
-//! ignored), read hotness, and the Unified Compaction Strategy (run as size-tiered).
+//! When a strategy finds nothing to merge, an SSTable with enough droppable tombstones is compacted
+//! alone (`tombstones.rs`, Cassandra's `worthDroppingTombstones`: `tombstone_threshold`,
+//! `tombstone_compaction_interval`, `unchecked_tombstone_compaction`).
+//!
+//! Not implemented: read hotness, and the Unified Compaction Strategy (run as size-tiered).
 //!
 //! Must not know about: files, partitions or the engine. The engine runs the merge, splits its output
 //! at [`CompactionTask::max_output_bytes`], records each SSTable's level in its manifest and decides
@@ -31,14 +33,15 @@ mod leveled;
 mod options;
 mod size_tiered;
 mod time_window;
+pub mod tombstones;
 
 #[cfg(test)]
 mod simulator;
 
 pub use options::{
     CompactionParams, LeveledOptions, OptionsError, SizeTieredOptions, Strategy, TimeWindowOptions,
-    TimestampResolution, WindowUnit, DEFAULT_FANOUT, DEFAULT_LEVELED_SSTABLE_SIZE_MIB, DEFAULT_MAX_THRESHOLD,
-    DEFAULT_MIN_THRESHOLD,
+    TimestampResolution, TombstoneOptions, WindowUnit, DEFAULT_FANOUT, DEFAULT_LEVELED_SSTABLE_SIZE_MIB,
+    DEFAULT_MAX_THRESHOLD, DEFAULT_MIN_THRESHOLD, DEFAULT_TOMBSTONE_COMPACTION_INTERVAL, DEFAULT_TOMBSTONE_THRESHOLD,
 };
 pub use size_tiered::buckets;
 
@@ -61,6 +64,15 @@ pub struct SstableInfo {
     pub max_timestamp: i64,
     /// Largest local deletion time: [`i32::MAX`] as soon as the file holds live, non-expiring data.
     pub max_local_deletion_time: i32,
+    /// Partitions in the file.
+    pub partition_count: u64,
+    /// Cells in the file (the denominator of the droppable tombstone ratio).
+    pub cell_count: u64,
+    /// Histogram of the local deletion times of the file's tombstones and expiring data: `(point,
+    /// count)` by ascending point (see [`tombstones::droppable_tombstones`]).
+    pub tombstone_drop_times: Vec<(i32, u64)>,
+    /// When the file was written, in seconds since the epoch.
+    pub created_at_seconds: i64,
 }
 
 impl SstableInfo {
@@ -76,6 +88,10 @@ impl SstableInfo {
             min_timestamp: 0,
             max_timestamp: 0,
             max_local_deletion_time: i32::MAX,
+            partition_count: 0,
+            cell_count: 0,
+            tombstone_drop_times: Vec::new(),
+            created_at_seconds: 0,
         }
     }
 
@@ -93,12 +109,14 @@ pub struct PlanContext {
     /// The smallest timestamp of anything in the memtables (`i64::MAX` when they are empty): an SSTable
     /// may only be dropped as fully expired if everything in it is older.
     pub memtable_min_timestamp: i64,
+    /// The current time in seconds since the epoch (for `tombstone_compaction_interval`).
+    pub now_seconds: i64,
 }
 
 impl Default for PlanContext {
     /// Nothing purgeable: no SSTable is ever fully expired.
     fn default() -> Self {
-        PlanContext { gc_before: i32::MIN, memtable_min_timestamp: i64::MAX }
+        PlanContext { gc_before: i32::MIN, memtable_min_timestamp: i64::MAX, now_seconds: 0 }
     }
 }
 
@@ -134,6 +152,8 @@ pub enum CompactionReason {
     CurrentTimeWindow,
     /// SSTables of only purgeable tombstones and expired data, shadowing nothing else.
     FullyExpired,
+    /// One SSTable with enough droppable tombstones, compacted alone to purge them.
+    Tombstones,
     /// Everything, on demand (`nodetool compact`).
     Major,
 }
@@ -190,6 +210,7 @@ pub fn plan(sstables: &[SstableInfo], params: &CompactionParams, ctx: &PlanConte
     let all: Vec<&SstableInfo> = sstables.iter().collect();
     let min_threshold = params.min_threshold.max(2);
     let max_threshold = params.max_threshold.max(min_threshold);
+    let tombstones = &params.tombstones;
     match &params.strategy {
         Strategy::SizeTiered(o) => {
             if let Some(bucket) = size_tiered::most_interesting_bucket(&all, o, min_threshold, max_threshold) {
@@ -199,11 +220,19 @@ pub fn plan(sstables: &[SstableInfo], params: &CompactionParams, ctx: &PlanConte
                 Some(limit) if all.len() > limit && all.len() >= 2 => {
                     Some(CompactionTask::merge(&all, CompactionReason::TooManySstables, 0, None))
                 }
-                _ => None,
+                _ => tombstones::pick(&all, &all, tombstones, ctx, true)
+                    .map(|s| CompactionTask::merge(&[s], CompactionReason::Tombstones, s.level, None)),
             }
         }
-        Strategy::Leveled(o) => leveled::plan(&all, o, max_threshold),
-        Strategy::TimeWindow(o) => time_window::plan(&all, o, min_threshold, max_threshold),
+        Strategy::Leveled(o) => leveled::plan(&all, o, max_threshold).or_else(|| {
+            tombstones::pick_leveled(&all, tombstones, ctx).map(|s| {
+                CompactionTask::merge(&[s], CompactionReason::Tombstones, s.level, Some(o.sstable_size_bytes.max(1)))
+            })
+        }),
+        Strategy::TimeWindow(o) => time_window::plan(&all, o, min_threshold, max_threshold).or_else(|| {
+            tombstones::pick(&all, &all, tombstones, ctx, false)
+                .map(|s| CompactionTask::merge(&[s], CompactionReason::Tombstones, s.level, None))
+        }),
     }
 }
 
@@ -278,7 +307,7 @@ mod tests {
         expired.max_timestamp = 10;
         let mut live = sst(2, MIB);
         live.min_timestamp = 20;
-        let ctx = PlanContext { gc_before: 200, memtable_min_timestamp: i64::MAX };
+        let ctx = PlanContext { gc_before: 200, ..PlanContext::default() };
         let task = plan(&[expired.clone(), live.clone()], &CompactionParams::default(), &ctx).unwrap();
         assert_eq!((task.kind, task.inputs.clone()), (TaskKind::Drop, vec![1]));
 

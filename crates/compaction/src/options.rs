@@ -29,6 +29,43 @@ pub struct CompactionParams {
     /// SSTables and no bucket qualifies, all of them are merged (bounds read amplification when sizes
     /// are too spread out to bucket). `None`: never.
     pub merge_all_above: Option<usize>,
+    /// Single-SSTable tombstone compactions (`tombstone_threshold`, `tombstone_compaction_interval`,
+    /// `unchecked_tombstone_compaction`).
+    pub tombstones: TombstoneOptions,
+}
+
+/// When one SSTable is compacted alone to purge its tombstones (Cassandra's
+/// `AbstractCompactionStrategy.worthDroppingTombstones`; see `tombstones.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TombstoneOptions {
+    /// Tombstone compactions are planned at all: true, except for time-window tables whose options
+    /// name neither `tombstone_threshold` nor `tombstone_compaction_interval` (as Cassandra's TWCS).
+    pub enabled: bool,
+    /// An SSTable qualifies when more than this fraction of its cells are droppable tombstones
+    /// (`tombstone_threshold`, 0.2).
+    pub threshold: f64,
+    /// Not before this many seconds after the SSTable was written (`tombstone_compaction_interval`,
+    /// 86400), so that an estimate that turns out wrong does not compact the same file over and over.
+    pub interval_seconds: i64,
+    /// Skip the check that the tombstones do not shadow data of other SSTables
+    /// (`unchecked_tombstone_compaction`, false).
+    pub unchecked: bool,
+}
+
+/// Cassandra's default `tombstone_threshold`.
+pub const DEFAULT_TOMBSTONE_THRESHOLD: f64 = 0.2;
+/// Cassandra's default `tombstone_compaction_interval`, in seconds.
+pub const DEFAULT_TOMBSTONE_COMPACTION_INTERVAL: i64 = 86_400;
+
+impl Default for TombstoneOptions {
+    fn default() -> Self {
+        TombstoneOptions {
+            enabled: true,
+            threshold: DEFAULT_TOMBSTONE_THRESHOLD,
+            interval_seconds: DEFAULT_TOMBSTONE_COMPACTION_INTERVAL,
+            unchecked: false,
+        }
+    }
 }
 
 impl Default for CompactionParams {
@@ -40,6 +77,7 @@ impl Default for CompactionParams {
             min_threshold: DEFAULT_MIN_THRESHOLD,
             max_threshold: DEFAULT_MAX_THRESHOLD,
             merge_all_above: None,
+            tombstones: TombstoneOptions::default(),
         }
     }
 }
@@ -274,20 +312,22 @@ fn thresholds(r: &mut Reader<'_>) -> Result<(usize, usize), OptionsError> {
     Ok((min, max))
 }
 
-/// The options every strategy accepts about single-SSTable tombstone compactions. Sibyl validates them
-/// but does not run such compactions (see the crate documentation).
-fn tombstone_options(r: &mut Reader<'_>) -> Result<(), OptionsError> {
-    if let Some(t) = r.double("tombstone_threshold")? {
+/// The options every strategy accepts about single-SSTable tombstone compactions (`enabled` is left
+/// true: the caller knows the strategy).
+fn tombstone_options(r: &mut Reader<'_>) -> Result<TombstoneOptions, OptionsError> {
+    let threshold = r.double("tombstone_threshold")?;
+    if let Some(t) = threshold {
         if t < 0.0 {
             return err(format!("tombstone_threshold must be greater than 0, but was {t}"));
         }
     }
-    if let Some(i) = r.int("tombstone_compaction_interval")? {
+    let interval = r.int("tombstone_compaction_interval")?;
+    if let Some(i) = interval {
         if i < 0 {
             return err(format!("tombstone_compaction_interval must be greater than 0, but was {i}"));
         }
     }
-    r.bool("unchecked_tombstone_compaction", false)?;
+    let unchecked = r.bool("unchecked_tombstone_compaction", false)?;
     r.bool("only_purge_repaired_tombstones", false)?;
     r.bool("log_all", false)?;
     if let Some(v) = r.get("provide_overlapping_tombstones") {
@@ -299,7 +339,12 @@ fn tombstone_options(r: &mut Reader<'_>) -> Result<(), OptionsError> {
             ));
         }
     }
-    Ok(())
+    Ok(TombstoneOptions {
+        enabled: true,
+        threshold: threshold.unwrap_or(DEFAULT_TOMBSTONE_THRESHOLD),
+        interval_seconds: interval.unwrap_or(DEFAULT_TOMBSTONE_COMPACTION_INTERVAL),
+        unchecked,
+    })
 }
 
 fn size_tiered_options(r: &mut Reader<'_>) -> Result<SizeTieredOptions, OptionsError> {
@@ -399,7 +444,7 @@ impl CompactionParams {
             return Ok(CompactionParams { enabled, ..CompactionParams::default() });
         }
         let (min_threshold, max_threshold) = thresholds(&mut r)?;
-        tombstone_options(&mut r)?;
+        let mut tombstones = tombstone_options(&mut r)?;
         let strategy = match simple {
             "SizeTieredCompactionStrategy" => Strategy::SizeTiered(size_tiered_options(&mut r)?),
             "LeveledCompactionStrategy" => Strategy::Leveled(leveled_options(&mut r)?),
@@ -414,7 +459,14 @@ impl CompactionParams {
                 strategy.class_name()
             ));
         }
-        Ok(CompactionParams { strategy, enabled, min_threshold, max_threshold, merge_all_above: None })
+        if matches!(strategy, Strategy::TimeWindow(_))
+            && !map.contains_key("tombstone_threshold")
+            && !map.contains_key("tombstone_compaction_interval")
+        {
+            // Cassandra's TWCS: expired windows are dropped whole; tombstone compactions only on request.
+            tombstones.enabled = false;
+        }
+        Ok(CompactionParams { strategy, enabled, min_threshold, max_threshold, merge_all_above: None, tombstones })
     }
 }
 

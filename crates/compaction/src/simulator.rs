@@ -80,6 +80,7 @@ impl Sim {
             min_timestamp: (self.now - span) * SECOND_MICROS,
             max_timestamp: self.now * SECOND_MICROS - 1,
             max_local_deletion_time,
+            ..SstableInfo::sized(generation, size)
         });
         self.flushed += size;
         self.written += size;
@@ -96,6 +97,7 @@ impl Sim {
         PlanContext {
             gc_before: i32::try_from(self.now - self.gc_grace).unwrap_or(i32::MAX),
             memtable_min_timestamp: i64::MAX,
+            now_seconds: self.now,
         }
     }
 
@@ -157,6 +159,7 @@ impl Sim {
                         min_timestamp: inputs.iter().map(|t| t.min_timestamp).min().unwrap_or(0),
                         max_timestamp: inputs.iter().map(|t| t.max_timestamp).max().unwrap_or(0),
                         max_local_deletion_time: inputs.iter().map(|t| t.max_local_deletion_time).max().unwrap_or(0),
+                        ..SstableInfo::sized(generation, size)
                     });
                     self.written += size;
                 }

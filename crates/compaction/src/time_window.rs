@@ -136,7 +136,7 @@ mod tests {
         // Live data older than the expired SSTables (an out-of-order write) blocks the safe drop.
         let mut live = sst(3, 6, MIB);
         live.min_timestamp = 0;
-        let ctx = PlanContext { gc_before: 1000, memtable_min_timestamp: i64::MAX };
+        let ctx = PlanContext { gc_before: 1000, ..PlanContext::default() };
         let tables = vec![old, newer_expired, live];
         assert_eq!(plan(&tables, &twcs(), &ctx), None);
         let aggressive = CompactionParams {

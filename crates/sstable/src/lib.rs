@@ -55,7 +55,7 @@ pub use cache::{BlockCache, BlockCacheStats, DEFAULT_SHARED_CAPACITY_BYTES};
 pub use compress::ZSTD_LEVEL;
 pub use reader::{ReadOptions, Sstable, SstableScan};
 pub use slice::ClusteringRange;
-pub use stats::{ClusteringBounds, SstableStats};
+pub use stats::{ClusteringBounds, SstableStats, TombstoneHistogram};
 pub use writer::{SstableWriter, WriterOptions, DEFAULT_BLOCK_SIZE_BYTES};
 
 /// How data blocks are compressed (Cassandra's `compression = {'class': ...}`). Each chunk records

@@ -66,15 +66,34 @@ pub struct Sstable {
 const SUMMARY_INTERVAL: usize = 16;
 
 /// Keys of index entries `0, SUMMARY_INTERVAL, 2·SUMMARY_INTERVAL, ...`, back to back in one buffer:
-/// a small, contiguous array to binary search before touching the (much larger) index itself.
+/// a small, contiguous array to binary search before touching the (much larger) index itself. Each
+/// sampled key's first 8 bytes are also kept as a number ([`key_prefix`], in key order): the search
+/// compares those in place, and whole keys only among samples sharing the searched key's prefix
+/// (partition keys start with their token, so rarely more than one).
 #[derive(Default)]
 struct Summary {
     keys: Vec<u8>,
     /// End of each sampled key in `keys`.
     ends: Vec<usize>,
+    prefixes: Vec<u64>,
+}
+
+/// The first 8 bytes of a key, zero-padded, as a big-endian number: if `a <= b` then
+/// `key_prefix(a) <= key_prefix(b)`.
+fn key_prefix(key: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = key.len().min(8);
+    word[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(word)
 }
 
 impl Summary {
+    fn push(&mut self, key: &[u8]) {
+        self.keys.extend_from_slice(key);
+        self.ends.push(self.keys.len());
+        self.prefixes.push(key_prefix(key));
+    }
+
     fn key(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.keys[start..self.ends[i]]
@@ -82,7 +101,10 @@ impl Summary {
 
     /// How many sampled keys are `<= key`.
     fn partition_point_le(&self, key: &[u8]) -> usize {
-        let (mut lo, mut hi) = (0, self.ends.len());
+        let prefix = key_prefix(key);
+        // Samples with a smaller prefix are smaller keys, those with a larger one larger keys.
+        let mut lo = self.prefixes.partition_point(|&p| p < prefix);
+        let mut hi = lo + self.prefixes[lo..].partition_point(|&p| p == prefix);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.key(mid) <= key {
@@ -386,8 +408,7 @@ impl Sstable {
                 let n = self.footer.partition_count as usize;
                 let mut summary = Summary::default();
                 for i in (0..n).step_by(SUMMARY_INTERVAL) {
-                    summary.keys.extend_from_slice(self.entry_key(i).ok()?);
-                    summary.ends.push(summary.keys.len());
+                    summary.push(self.entry_key(i).ok()?);
                 }
                 Some(summary)
             })
@@ -833,6 +854,48 @@ impl Iterator for SstableScan {
                 self.done = true;
                 Some(Err(e))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::Summary;
+
+    #[test]
+    fn the_summary_counts_samples_up_to_a_key_whatever_their_prefixes() {
+        let samples: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"abcdefgh",
+            b"abcdefgh\x00",
+            b"abcdefghij",
+            b"abcdefgi",
+            b"b",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+        ];
+        let mut summary = Summary::default();
+        samples.iter().for_each(|k| summary.push(k));
+        let probes: Vec<&[u8]> = vec![
+            b"",
+            b"\x00",
+            b"a",
+            b"a\x00",
+            b"abcdefgh",
+            b"abcdefgh\x00",
+            b"abcdefghi",
+            b"abcdefghij",
+            b"abcdefghz",
+            b"abcdefgi",
+            b"abcdefgj",
+            b"b",
+            b"c",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+        ];
+        for probe in probes {
+            let expected = samples.iter().filter(|k| **k <= probe).count();
+            assert_eq!(summary.partition_point_le(probe), expected, "{probe:?}");
         }
     }
 }

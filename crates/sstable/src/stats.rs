@@ -1,7 +1,9 @@
 //! Statistics of an SSTable: gathered while writing, stored in the file, read back at open.
 
+use std::collections::BTreeMap;
 use storage_model::codec::{read_ivarint, read_uvarint, write_ivarint, write_uvarint};
-use storage_model::{DeletionTime, Partition, Row};
+
+use storage_model::{DeletionTime, Partition, Row, NO_DELETION_TIME};
 
 /// What an SSTable holds, for compaction and query planning.
 ///
@@ -43,6 +45,78 @@ pub struct SstableStats {
     /// Bounds of the clustering keys of every (non-static) row and range tombstone; `None` when there
     /// are none.
     pub clustering_bounds: Option<ClusteringBounds>,
+    /// Cells (of regular and static rows), the denominator of the droppable tombstone ratio
+    /// (Cassandra's estimated column count).
+    pub cell_count: u64,
+    /// When the file's tombstones become purgeable: the local deletion times of its deletions, cell
+    /// tombstones and expiring cells and rows (Cassandra's `estimatedTombstoneDropTime`).
+    pub tombstone_drop_times: TombstoneHistogram,
+}
+
+/// A streaming histogram of local deletion times (Ben-Haim and Tom-Tov, as Cassandra's
+/// `StreamingTombstoneHistogramBuilder`): times are rounded up to a multiple of
+/// [`TombstoneHistogram::ROUND_SECONDS`] (so that nothing looks droppable early), and once there are
+/// more than [`TombstoneHistogram::MAX_BINS`] distinct points the two closest merge into one at their
+/// weighted mean. It estimates how many tombstones a compaction at a given `gc_before` may drop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TombstoneHistogram {
+    bins: BTreeMap<i32, u64>,
+}
+
+impl TombstoneHistogram {
+    /// Cassandra's `tombstone_histogram_bin_size`.
+    pub const MAX_BINS: usize = 100;
+    /// Cassandra's `TOMBSTONE_HISTOGRAM_TTL_ROUND_SECONDS`.
+    pub const ROUND_SECONDS: i32 = 60;
+
+    /// Counts one deletion time.
+    pub fn add(&mut self, local_deletion_time: i32) {
+        self.add_count(local_deletion_time, 1);
+    }
+
+    fn add_count(&mut self, local_deletion_time: i32, count: u64) {
+        let r = i64::from(Self::ROUND_SECONDS);
+        let rounded = (i64::from(local_deletion_time) + r - 1).div_euclid(r) * r;
+        let point = i32::try_from(rounded).unwrap_or(i32::MAX);
+        *self.bins.entry(point).or_insert(0) += count;
+        if self.bins.len() > Self::MAX_BINS {
+            self.merge_closest();
+        }
+    }
+
+    /// Merges the two adjacent bins whose points are closest.
+    fn merge_closest(&mut self) {
+        let points: Vec<(i32, u64)> = self.bins.iter().map(|(p, c)| (*p, *c)).collect();
+        let Some(i) =
+            (0..points.len().saturating_sub(1)).min_by_key(|&i| i64::from(points[i + 1].0) - i64::from(points[i].0))
+        else {
+            return;
+        };
+        let ((p1, c1), (p2, c2)) = (points[i], points[i + 1]);
+        self.bins.remove(&p1);
+        self.bins.remove(&p2);
+        let total = c1 + c2;
+        let mean = (i128::from(p1) * i128::from(c1) + i128::from(p2) * i128::from(c2)) / i128::from(total.max(1));
+        *self.bins.entry(mean as i32).or_insert(0) += total;
+    }
+
+    /// The bins, `(point, count)` by ascending point.
+    pub fn bins(&self) -> Vec<(i32, u64)> {
+        self.bins.iter().map(|(p, c)| (*p, *c)).collect()
+    }
+
+    /// The number of times counted.
+    pub fn total(&self) -> u64 {
+        self.bins.values().sum()
+    }
+
+    fn from_bins(bins: impl IntoIterator<Item = (i32, u64)>) -> TombstoneHistogram {
+        let mut h = TombstoneHistogram::default();
+        for (point, count) in bins {
+            *h.bins.entry(point).or_insert(0) += count;
+        }
+        h
+    }
 }
 
 /// The clustering keys an SSTable covers: every row's clustering and every range tombstone lies in
@@ -103,6 +177,8 @@ impl Default for SstableStats {
             row_indexed_partition_count: 0,
             max_partition_size_bytes: 0,
             clustering_bounds: None,
+            cell_count: 0,
+            tombstone_drop_times: TombstoneHistogram::default(),
         }
     }
 }
@@ -151,6 +227,9 @@ impl SstableStats {
     fn local_time(&mut self, t: i32) {
         self.min_local_deletion_time = self.min_local_deletion_time.min(t);
         self.max_local_deletion_time = self.max_local_deletion_time.max(t);
+        if t != NO_DELETION_TIME {
+            self.tombstone_drop_times.add(t);
+        }
     }
 
     fn deletion(&mut self, d: &DeletionTime) {
@@ -168,6 +247,7 @@ impl SstableStats {
         if let Some(d) = &row.deletion {
             self.deletion(d);
         }
+        self.cell_count += row.cells.len() as u64;
         for cc in &row.cells {
             self.timestamp(cc.cell.timestamp);
             self.local_time(cc.cell.local_deletion_time);
@@ -211,6 +291,13 @@ impl SstableStats {
                     out.extend_from_slice(max);
                 }
             }
+        }
+        write_uvarint(out, self.cell_count);
+        let bins = self.tombstone_drop_times.bins();
+        write_uvarint(out, bins.len() as u64);
+        for (point, count) in bins {
+            write_ivarint(out, i64::from(point));
+            write_uvarint(out, count);
         }
     }
 
@@ -260,6 +347,24 @@ impl SstableStats {
                 }
                 other => return Err(format!("bad clustering bounds flag {other}")),
             };
+            // Files written before the tombstone histogram end here: no cells counted, no
+            // tombstone-only compaction for them.
+            if pos < b.len() {
+                extended.cell_count = read_uvarint(b, &mut pos).map_err(e)?;
+                let n = read_uvarint(b, &mut pos).map_err(e)?;
+                if n > TombstoneHistogram::MAX_BINS as u64 {
+                    return Err(format!(
+                        "{n} tombstone histogram bins, at most {} expected",
+                        TombstoneHistogram::MAX_BINS
+                    ));
+                }
+                let mut bins = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    let point = local(&mut pos)?;
+                    bins.push((point, read_uvarint(b, &mut pos).map_err(e)?));
+                }
+                extended.tombstone_drop_times = TombstoneHistogram::from_bins(bins);
+            }
         }
         if pos != b.len() {
             return Err("trailing bytes after the statistics".into());
@@ -271,6 +376,8 @@ impl SstableStats {
             row_indexed_partition_count: extended.row_indexed_partition_count,
             max_partition_size_bytes: extended.max_partition_size_bytes,
             clustering_bounds: extended.clustering_bounds,
+            cell_count: extended.cell_count,
+            tombstone_drop_times: extended.tombstone_drop_times,
             partition_count,
             row_count,
             min_key,
@@ -327,5 +434,73 @@ mod tests {
         stats.encode(&mut buf);
         assert_eq!(SstableStats::decode(&buf, 0, 2).unwrap(), stats);
         assert!(SstableStats::decode(&buf[..buf.len() - 1], 0, 2).is_err());
+    }
+
+    #[test]
+    fn the_tombstone_histogram_and_cell_count_round_trip() {
+        let mut stats = SstableStats { cell_count: 12, ..Default::default() };
+        for t in [100, 130, 5000, 5000] {
+            stats.tombstone_drop_times.add(t);
+        }
+        let mut buf = Vec::new();
+        stats.encode(&mut buf);
+        let back = SstableStats::decode(&buf, 0, 2).unwrap();
+        assert_eq!(back.cell_count, 12);
+        assert_eq!(back.tombstone_drop_times.bins(), vec![(120, 1), (180, 1), (5040, 2)]);
+    }
+
+    #[test]
+    fn statistics_written_before_the_tombstone_histogram_still_decode() {
+        let stats = SstableStats { partition_count: 1, row_count: 1, ..Default::default() };
+        let mut buf = Vec::new();
+        stats.encode(&mut buf);
+        // Drop the trailing `cell_count 0 | 0 bins`.
+        assert_eq!(&buf[buf.len() - 2..], &[0, 0]);
+        let old = SstableStats::decode(&buf[..buf.len() - 2], 0, 2).unwrap();
+        assert_eq!((old.cell_count, old.tombstone_drop_times.total()), (0, 0));
+    }
+
+    #[test]
+    fn deletion_times_are_rounded_up_to_the_minute() {
+        let mut h = TombstoneHistogram::default();
+        h.add(60);
+        h.add(61);
+        h.add(119);
+        h.add(-30);
+        assert_eq!(h.bins(), vec![(0, 1), (60, 1), (120, 2)]);
+    }
+
+    #[test]
+    fn the_histogram_keeps_at_most_a_hundred_bins_and_every_count() {
+        let mut h = TombstoneHistogram::default();
+        for minute in 0..1000 {
+            h.add(minute * 60);
+        }
+        assert_eq!(h.bins().len(), TombstoneHistogram::MAX_BINS);
+        assert_eq!(h.total(), 1000);
+        let bins = h.bins();
+        assert!(bins.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(bins[0].0 >= 0 && bins[99].0 <= 999 * 60);
+    }
+
+    #[test]
+    fn statistics_count_cells_and_every_deletion_time() {
+        use bytes::Bytes;
+        use storage_model::{Cell, ColumnCell};
+        let cell = |c: Cell| ColumnCell { column: Bytes::from_static(b"v"), path: None, cell: c };
+        let p = Partition {
+            key: Bytes::from_static(b"k"),
+            deletion: Some(DeletionTime { marked_for_delete_at: 1, local_deletion_time: 600 }),
+            rows: vec![Row {
+                clustering: Bytes::from_static(b"c"),
+                cells: vec![cell(Cell::live(2, Bytes::from_static(b"x"))), cell(Cell::tombstone(3, 1200))],
+                ..Row::default()
+            }],
+            ..Partition::default()
+        };
+        let mut stats = SstableStats::default();
+        stats.add(&p, 10, false);
+        assert_eq!(stats.cell_count, 2);
+        assert_eq!(stats.tombstone_drop_times.bins(), vec![(600, 1), (1200, 1)]);
     }
 }

@@ -76,7 +76,22 @@ pub fn write_uvarint(out: &mut Vec<u8>, mut value: u64) {
 }
 
 /// Reads an unsigned LEB128 varint at `*pos`, advancing `*pos` past it.
+///
+/// Inlined for its one-byte case (most lengths, deltas and flags), which point reads decode by the
+/// thousand; longer varints take the out-of-line loop.
+#[inline]
 pub fn read_uvarint(buf: &[u8], pos: &mut usize) -> Result<u64, ModelError> {
+    if let Some(&byte) = buf.get(*pos) {
+        if byte < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(byte));
+        }
+    }
+    read_uvarint_long(buf, pos)
+}
+
+#[inline(never)]
+fn read_uvarint_long(buf: &[u8], pos: &mut usize) -> Result<u64, ModelError> {
     let mut value: u64 = 0;
     let mut shift = 0u32;
     loop {
@@ -101,6 +116,7 @@ pub fn write_ivarint(out: &mut Vec<u8>, value: i64) {
 }
 
 /// Reads a zigzag-encoded varint written by [`write_ivarint`].
+#[inline]
 pub fn read_ivarint(buf: &[u8], pos: &mut usize) -> Result<i64, ModelError> {
     let raw = read_uvarint(buf, pos)?;
     Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))

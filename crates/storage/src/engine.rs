@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commitlog::{CommitLog, CommitLogError, Position};
-use compaction::{CompactionParams, CompactionTask, PlanContext, SstableInfo, TaskKind};
+use compaction::{CompactionParams, CompactionReason, CompactionTask, PlanContext, SstableInfo, TaskKind};
 use parking_lot::{Mutex, RwLock};
 use sstable::{Sstable, SstableWriter, WriterOptions};
 use storage_model::merge::partition_is_empty;
@@ -116,7 +116,7 @@ impl Inner {
     pub fn commitlog_failure(&self, e: CommitLogError) -> StorageError {
         match e {
             CommitLogError::Closed => StorageError::Closed,
-            e @ (CommitLogError::Io { .. } | CommitLogError::SyncFailed(_)) => {
+            e @ (CommitLogError::Io { .. } | CommitLogError::SyncFailed(_) | CommitLogError::WriteFailed(_)) => {
                 self.poison.set(format!("commitlog: {e}"));
                 StorageError::CommitLog(e)
             }
@@ -353,6 +353,10 @@ impl Inner {
                     min_timestamp: stats.min_timestamp,
                     max_timestamp: stats.max_timestamp,
                     max_local_deletion_time: stats.max_local_deletion_time,
+                    partition_count: stats.partition_count,
+                    cell_count: stats.cell_count,
+                    tombstone_drop_times: stats.tombstone_drop_times.bins(),
+                    created_at_seconds: s.created_at_seconds,
                 }
             })
             .collect()
@@ -362,6 +366,7 @@ impl Inner {
         let now = self.config.clock.now_seconds();
         PlanContext {
             gc_before: now.saturating_sub(table.options().gc_grace_seconds),
+            now_seconds: i64::from(now),
             memtable_min_timestamp: version
                 .memtables()
                 .filter_map(|m| m.memtable.min_timestamp())
@@ -415,13 +420,17 @@ impl Inner {
             match msg {
                 CompactionMsg::Compact(job) => {
                     let table = job.table.clone();
+                    // A tombstone compaction's output is new: with a zero tombstone_compaction_interval
+                    // planning again at once could rewrite it forever; the periodic check comes back.
+                    let replan = job.task.reason != CompactionReason::Tombstones
+                        || table.options().compaction.tombstones.interval_seconds > 0;
                     let mut progressed = false;
                     self.guarded("compaction", || {
                         progressed = self.compact(job)?;
                         Ok(())
                     });
                     table.compacting.store(false, Ordering::SeqCst);
-                    if progressed {
+                    if progressed && replan {
                         self.maybe_compact(&table);
                     }
                 }

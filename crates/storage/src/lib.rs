@@ -252,6 +252,7 @@ impl Storage {
             dir: config.commitlog_dir.clone(),
             segment_size_bytes: config.commitlog_segment_size_bytes,
             sync: config.sync,
+            mapped: true,
         };
         let (commitlog, stats) = CommitLog::open(log_config, &mut |pos, record| {
             if replay_error.is_some() {

@@ -83,14 +83,23 @@ pub(crate) struct LiveSstable {
     /// Its level (leveled compaction), as the manifest records it; changed only under the manifest lock.
     level: AtomicU32,
     obsolete: AtomicBool,
+    /// When the file was written (its modification time), in seconds since the epoch; `i64::MAX` if
+    /// unknown (then never old enough for a tombstone compaction).
+    pub created_at_seconds: i64,
 }
 
 impl LiveSstable {
     pub fn new(sstable: Sstable, level: u32) -> Arc<LiveSstable> {
+        let created_at_seconds = std::fs::metadata(sstable.path())
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(i64::MAX, |d| d.as_secs() as i64);
         Arc::new(LiveSstable {
             sstable: Arc::new(sstable),
             level: AtomicU32::new(level),
             obsolete: AtomicBool::new(false),
+            created_at_seconds,
         })
     }
 

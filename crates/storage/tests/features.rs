@@ -436,3 +436,67 @@ fn a_time_window_compaction_keeps_tombstones_shadowing_older_windows() {
     assert_eq!(s.read_partition(t, b"k").unwrap(), None);
     assert_eq!(read(&s, t, "other"), pairs(&[("r", "v")]));
 }
+
+#[test]
+fn an_sstable_with_enough_droppable_tombstones_is_compacted_alone_once_old_enough() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table(1);
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i32;
+    let now = Arc::new(AtomicI32::new(start));
+    let clock_now = now.clone();
+    let cfg = StorageConfig { clock: Clock::from_fn(move || clock_now.load(Ordering::SeqCst)), ..config(dir.path()) };
+    let s = Storage::open(cfg, &[t]).unwrap();
+    s.set_table_options(t, TableOptions { gc_grace_seconds: 100, ..TableOptions::default() }).unwrap();
+    // Ten rows, eight of them deleted: two cells and eight row tombstones in one SSTable.
+    let rows: Vec<Mutation> = (0..10).map(|i| write(t, "p", &format!("r{i}"), 1, "v")).collect();
+    apply(&s, &rows);
+    let deletes: Vec<Mutation> = (0..8).map(|i| delete_row(t, "p", &format!("r{i}"), 2, start)).collect();
+    apply(&s, &deletes);
+    s.flush_table(t).unwrap();
+    let written = s.sstable_generations(t).unwrap();
+    assert_eq!(written.len(), 1);
+    let day = 86_400;
+    // Past gc grace but younger than tombstone_compaction_interval (one day): kept as is.
+    now.store(start + 200, Ordering::SeqCst);
+    s.run_background_compactions(t).unwrap();
+    assert_eq!(s.sstable_generations(t).unwrap(), written);
+    // Old enough, but the tombstones are still within gc grace there: kept.
+    now.store(start + day, Ordering::SeqCst);
+    s.set_table_options(t, TableOptions { gc_grace_seconds: 2 * day, ..TableOptions::default() }).unwrap();
+    s.run_background_compactions(t).unwrap();
+    assert_eq!(s.sstable_generations(t).unwrap(), written);
+    // Old enough and purgeable: rewritten alone, the tombstones gone, the two live rows kept.
+    s.set_table_options(t, TableOptions { gc_grace_seconds: 100, ..TableOptions::default() }).unwrap();
+    s.run_background_compactions(t).unwrap();
+    let rewritten = s.sstable_generations(t).unwrap();
+    assert_eq!(rewritten.len(), 1);
+    assert_ne!(rewritten, written);
+    assert_eq!(read(&s, t, "p"), pairs(&[("r8", "v"), ("r9", "v")]));
+    let raw = s.read_partition(t, b"p").unwrap().unwrap();
+    assert!(raw.rows.iter().all(|r| r.deletion.is_none()), "{raw:?}");
+    // Nothing droppable is left: no further rewrite.
+    now.store(start + 3 * day, Ordering::SeqCst);
+    s.run_background_compactions(t).unwrap();
+    assert_eq!(s.sstable_generations(t).unwrap(), rewritten);
+}
+
+#[test]
+fn tombstone_compactions_are_off_when_tombstone_compaction_is_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table(1);
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i32;
+    let now = Arc::new(AtomicI32::new(start));
+    let clock_now = now.clone();
+    let cfg = StorageConfig { clock: Clock::from_fn(move || clock_now.load(Ordering::SeqCst)), ..config(dir.path()) };
+    let s = Storage::open(cfg, &[t]).unwrap();
+    let mut options = TableOptions { gc_grace_seconds: 0, ..hourly_windows() };
+    assert!(options.compaction.tombstones.enabled);
+    options.compaction.tombstones.enabled = false;
+    s.set_table_options(t, options).unwrap();
+    apply(&s, &[write(t, "p", "r0", 1, "v"), write(t, "p", "r1", 1, "v"), delete_row(t, "p", "r1", 2, start)]);
+    s.flush_table(t).unwrap();
+    let written = s.sstable_generations(t).unwrap();
+    now.store(start + 2 * 86_400, Ordering::SeqCst);
+    s.run_background_compactions(t).unwrap();
+    assert_eq!(s.sstable_generations(t).unwrap(), written);
+}
