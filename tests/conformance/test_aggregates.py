@@ -175,3 +175,41 @@ def test_group_by_a_part_of_the_partition_key_is_refused(cql, t):
     cql.execute(f"CREATE TABLE {t} (a int, b int, c int, v int, PRIMARY KEY ((a, b), c))")
     assert_invalid(cql, f"SELECT a, count(*) FROM {t} GROUP BY a",
                    "Group by is not supported on only a part of the partition key")
+
+
+# GROUP BY a function of the last grouped clustering column (CASSANDRA-11871, SelectGroupByTest
+# testGroupByTimeRangesWithTimestamp): rows share a group when floor() gives them the same value.
+
+@pytest.fixture
+def readings(cql, t):
+    cql.execute(f"CREATE TABLE {t} (pk int, time timestamp, v int, PRIMARY KEY (pk, time))")
+    for time, v in [("16:10:00", 1), ("16:12:00", 2), ("16:14:00", 3), ("16:15:00", 4), ("16:21:00", 5)]:
+        cql.execute(f"INSERT INTO {t} (pk, time, v) VALUES (1, '2016-09-27 {time}+0000', {v})")
+    return t
+
+
+def test_group_by_floor_of_a_timestamp(cql, readings):
+    from cassandra.query import SimpleStatement
+    query = (f"SELECT pk, floor(time, 5m), min(v), max(v), count(v) FROM {readings} WHERE pk = 1 "
+             "GROUP BY pk, floor(time, 5m)")
+    expected = [(1, datetime.datetime(2016, 9, 27, 16, 10), 1, 3, 3),
+                (1, datetime.datetime(2016, 9, 27, 16, 15), 4, 4, 1),
+                (1, datetime.datetime(2016, 9, 27, 16, 20), 5, 5, 1)]
+    assert rows(cql, query) == expected
+    assert list(cql.execute(SimpleStatement(query, fetch_size=1))) == expected
+
+
+def test_group_by_floor_with_a_starting_time(cql, readings):
+    assert rows(cql, f"SELECT count(v) FROM {readings} WHERE pk = 1 "
+                     f"GROUP BY pk, floor(time, 10m, '2016-09-27 16:05:00+0000')") == [(3,), (2,)]
+
+
+def test_group_by_function_must_be_last(cql, readings):
+    assert_invalid(cql, f"SELECT count(v) FROM {readings} WHERE pk = 1 GROUP BY floor(time, 5m), pk",
+                   "Functions are only supported on the last element of the GROUP BY clause")
+
+
+def test_group_by_non_monotonic_function_is_refused(cql, readings):
+    assert_invalid(cql, f"SELECT count(v) FROM {readings} GROUP BY pk, timestampasblob(time)",
+                   "Only monotonic functions are supported in the GROUP BY clause. "
+                   "Got: system.timestampasblob : (timestamp) -> blob ")

@@ -4,6 +4,7 @@ Sources (apache/cassandra):
 - test/unit/org/apache/cassandra/cql3/validation/entities/CountersTest.java (testCounters,
   testRegularCounters, testCounterUpdatesWithUnset, testCounterFiltering, testCounterFilteringWithNull).
 - doc/modules/cassandra/pages/developing/cql/types.adoc, "Counters" (first increment starts from 0).
+- src/java/org/apache/cassandra/db/rows/Cells.java, resolveCounter (a counter tombstone always wins).
 - src/java/org/apache/cassandra/cql3/Operation.java, statements/UpdateStatement.java,
   statements/ModificationStatement.java, statements/schema/CreateTableStatement.java (messages).
 """
@@ -85,6 +86,24 @@ def test_deleted_counter_reads_as_gone(cql, counters):
     cql.execute(f"UPDATE {t} SET c = c + 3 WHERE k = 0")
     cql.execute(f"DELETE FROM {t} WHERE k = 0")
     assert rows(cql, f"SELECT * FROM {t} WHERE k = 0") == []
+
+
+def test_deleted_row_counter_starts_again_from_zero(cql, counters):
+    t = counters
+    cql.execute(f"UPDATE {t} SET c = c + 3 WHERE k = 0")
+    cql.execute(f"DELETE FROM {t} WHERE k = 0")
+    cql.execute(f"UPDATE {t} SET c = c + 1 WHERE k = 0")
+    assert one(cql, f"SELECT c FROM {t} WHERE k = 0") == (1,)
+
+
+def test_deleted_counter_column_ignores_later_increments(cql, counters):
+    # Cells.resolveCounter: a counter tombstone wins over counter cells whatever their timestamps
+    # (CASSANDRA-7346), so a deleted counter cannot be incremented again until the tombstone is purged.
+    t = counters
+    cql.execute(f"UPDATE {t} SET c = c + 3, d = d + 1 WHERE k = 0")
+    cql.execute(f"DELETE c FROM {t} WHERE k = 0")
+    cql.execute(f"UPDATE {t} SET c = c + 1, d = d + 1 WHERE k = 0")
+    assert one(cql, f"SELECT c, d FROM {t} WHERE k = 0") == (None, 2)
 
 
 def test_counter_batch(cql, counters):

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import pytest
 from cassandra.metadata import Murmur3Token
-from cassandra.util import Date
+from cassandra.util import Date, Time
 
 from .util import assert_invalid, one, rows
 
@@ -222,3 +222,109 @@ def test_unknown_function_is_refused(cql, t):
     cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
     with pytest.raises(InvalidRequest):
         cql.execute(f"SELECT nosuchfunction(v) FROM {t}")
+
+
+# Dynamic data masking (apache/cassandra cql3/functions/masking/*.java, doc dynamic-data-masking.adoc):
+# mask_default gives AbstractType.getMaskedValue ('****', zero, false, the epoch, an empty blob or
+# collection); mask_hash a SHA-256 digest of the serialized value unless an algorithm is named.
+
+@pytest.fixture
+def masked(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, s text, i int, b boolean, ts timestamp, d date, bl blob, "
+                "l list<int>, tu frozen<tuple<int, text>>)")
+    cql.execute(f"INSERT INTO {t} (k, s, i, b, ts, d, bl, l, tu) VALUES (0, 'secret', 42, true, "
+                "'2020-01-01 00:00:00+0000', '2020-01-01', 0x01, [1, 2], (7, 'x'))")
+    return t
+
+
+def test_mask_default_replaces_values_by_the_type_default(cql, masked):
+    got = one(cql, f"SELECT mask_default(s), mask_default(i), mask_default(b), mask_default(ts), mask_default(d), "
+                   f"mask_default(bl), mask_default(l), mask_default(tu) FROM {masked}")
+    assert got == ("****", 0, False, datetime.datetime(1970, 1, 1), Date(0), b"", [], (0, "****"))
+
+
+def test_mask_default_column_name(cql, masked):
+    assert cql.execute(f"SELECT mask_default(s) FROM {masked}").column_names == ["system.mask_default(s)"]
+
+
+def test_mask_hash_is_a_sha_256_of_the_value_by_default(cql, masked):
+    import hashlib
+    got = one(cql, f"SELECT mask_hash(s), mask_hash(i), mask_hash(s, 'MD5'), mask_hash(s, 'SHA-512') FROM {masked}")
+    assert got == (hashlib.sha256(b"secret").digest(), hashlib.sha256(struct.pack(">i", 42)).digest(),
+                   hashlib.md5(b"secret").digest(), hashlib.sha512(b"secret").digest())
+
+
+def test_mask_hash_with_an_unknown_algorithm_is_refused(cql, masked):
+    assert_invalid(cql, f"SELECT mask_hash(s, 'unknown-algorithm') FROM {masked}",
+                   "Hash algorithm not found: unknown-algorithm")
+
+
+def test_mask_null_replace_inner_and_outer(cql, masked):
+    assert one(cql, f"SELECT mask_null(s), mask_replace(s, 'redacted'), mask_inner(s, 1, 2), mask_outer(s, 1, 2), "
+                    f"mask_inner(s, 1, 2, '#') FROM {masked}") == (None, "redacted", "s***et", "*ecr**", "s###et")
+
+
+# floor (TimeFcts.FloorFunction, Duration.floorTimestamp/floorTime; TimeFctsTest): rounds down to a
+# multiple of the duration counted from the epoch, or from the optional starting time.
+
+@pytest.fixture
+def moments(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, ts timestamp, d date, tm time, u timeuuid)")
+    cql.execute(f"INSERT INTO {t} (k, ts, d, tm, u) VALUES (0, '2016-09-27 16:12:30.500+0000', '2016-09-27', "
+                "'16:12:30.5', maxTimeuuid('2016-09-27 16:12:30+0000'))")
+    return t
+
+
+def test_floor_of_a_timestamp(cql, moments):
+    got = one(cql, f"SELECT floor(ts, 5m), floor(ts, 1h), floor(ts, 1d), floor(ts, 2h, '2016-09-27 15:00:00+0000'), "
+                   f"floor(ts, 1mo), floor(ts, 1y) FROM {moments}")
+    assert got == (datetime.datetime(2016, 9, 27, 16, 10), datetime.datetime(2016, 9, 27, 16),
+                   datetime.datetime(2016, 9, 27), datetime.datetime(2016, 9, 27, 15),
+                   datetime.datetime(2016, 9, 1), datetime.datetime(2016, 1, 1))
+
+
+def test_floor_of_a_timeuuid_is_a_timestamp(cql, moments):
+    assert one(cql, f"SELECT floor(u, 1m) FROM {moments}") == (datetime.datetime(2016, 9, 27, 16, 12),)
+
+
+def test_floor_of_a_date_and_a_time(cql, moments):
+    # 1970-01-01 was a Thursday: weeks counted from the epoch start on Thursdays.
+    got = one(cql, f"SELECT floor(d, 1w), floor(d, 1mo), floor(tm, 1h), floor(tm, 5m) FROM {moments}")
+    assert got == (Date(datetime.date(2016, 9, 22)), Date(datetime.date(2016, 9, 1)),
+                   Time("16:00:00"), Time("16:10:00"))
+
+
+def test_floor_column_name(cql, moments):
+    assert cql.execute(f"SELECT floor(ts, 5m) FROM {moments}").column_names == ["system.floor(ts, 5m)"]
+
+
+def test_floor_refuses_durations_below_its_precision(cql, moments):
+    assert_invalid(cql, f"SELECT floor(ts, 10us) FROM {moments}",
+                   "The floor cannot be computed for the 10us duration as precision is below 1 millisecond")
+    assert_invalid(cql, f"SELECT floor(d, 1h) FROM {moments}",
+                   "The floor on date values cannot be computed for the 1h duration as precision is below 1 day")
+    assert_invalid(cql, f"SELECT floor(tm, 1d) FROM {moments}",
+                   "For time values, the floor can only be computed for durations smaller that a day")
+
+
+def test_floor_refuses_a_starting_time_after_the_time(cql, moments):
+    assert_invalid(cql, f"SELECT floor(ts, 1h, '2017-01-01 00:00:00+0000') FROM {moments}",
+                   "The floor function starting time is greater than the provided time")
+
+
+# Math and collection functions (MathFcts, CollectionFcts; functions.adoc): results keep the
+# argument's (element's) type.
+
+def test_math_functions(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, i int, d double)")
+    cql.execute(f"INSERT INTO {t} (k, i, d) VALUES (0, -100, 2.5)")
+    assert one(cql, f"SELECT abs(i), log10(abs(i)), exp(d), round(d), abs(d) FROM {t}") == (
+        100, 2, pytest.approx(12.182493960703473), 3.0, 2.5)
+
+
+def test_collection_functions(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, l list<int>, m map<text, int>)")
+    cql.execute(f"INSERT INTO {t} (k, l, m) VALUES (0, [3, 1, 2, 4], {{'a': 1, 'b': 2}})")
+    got = one(cql, f"SELECT map_keys(m), map_values(m), collection_count(l), collection_min(l), collection_max(l), "
+                   f"collection_sum(l), collection_avg(l) FROM {t}")
+    assert got == ({"a", "b"}, [1, 2], 4, 1, 4, 10, 2)

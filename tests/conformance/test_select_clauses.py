@@ -136,10 +136,23 @@ def test_order_by_reverses_clustering_order(cql, t):
     assert rows(cql, f"SELECT c1, c2 FROM {t} WHERE p = 0 AND c1 = 1 ORDER BY c2 DESC") == [(1, 1), (1, 0)]
 
 
-@pytest.mark.xfail(reason="Sibyl refuses ORDER BY with IN on the partition key (\"Cannot page queries ...\") even when the LIMIT fits in one page", strict=True)
 def test_order_by_with_in_sorts_across_partitions_when_not_paged(cql, grid):
+    # SelectStatement.execute: a query whose LIMIT fits in one page is not paged, so no refusal.
     got = rows(cql, f"SELECT p, c FROM {grid} WHERE p IN (0, 1) AND c IN (1, 3) ORDER BY c DESC LIMIT 100")
     assert [r[1] for r in got] == [3, 3, 1, 1]
+
+
+def test_order_by_with_in_and_no_paging_sorts_across_partitions(cql, grid):
+    statement = SimpleStatement(f"SELECT p, c FROM {grid} WHERE p IN (0, 1) AND c IN (1, 3) ORDER BY c DESC",
+                                fetch_size=None)
+    assert [r[1] for r in cql.execute(statement)] == [3, 3, 1, 1]
+
+
+def test_order_by_with_in_and_a_limit_above_the_page_size_is_refused(cql, grid):
+    statement = SimpleStatement(f"SELECT p, c FROM {grid} WHERE p IN (0, 1) ORDER BY c DESC LIMIT 3", fetch_size=2)
+    assert_invalid(cql, statement,
+                   "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either "
+                   "remove the ORDER BY or the IN and sort client side, or disable paging for this query")
 
 
 def test_order_by_with_in_and_paging_is_refused(cql, grid):

@@ -170,3 +170,31 @@ def test_maxwritetime_of_a_primary_key_column_is_refused(cql, t):
     for column in ("pk", "ck"):
         assert_invalid(cql, f"SELECT MAXWRITETIME({column}) FROM {t}",
                        f"Cannot use selection function maxwritetime on PRIMARY KEY part {column}")
+
+
+def test_writetime_of_map_elements_and_slices(cql, t):
+    # WritetimeOrTTLTest.testMap (CASSANDRA-8877): an element's own cell; a slice, one per cell.
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, m map<int, int>)")
+    cql.execute(f"INSERT INTO {t} (k, m) VALUES (1, {{1: 10}}) USING TIMESTAMP 100")
+    cql.execute(f"UPDATE {t} USING TIMESTAMP 200 SET m = m + {{2: 20}} WHERE k = 1")
+    assert one(cql, f"SELECT WRITETIME(m[1]), WRITETIME(m[2]), WRITETIME(m[3]) FROM {t}") == (100, 200, None)
+    assert one(cql, f"SELECT WRITETIME(m[..1]), WRITETIME(m[1..2]), WRITETIME(m[3..]) FROM {t}") == (
+        [100], [100, 200], None)
+    assert one(cql, f"SELECT MAXWRITETIME(m[1..2]) FROM {t}") == (200,)
+
+
+def test_writetime_of_frozen_map_elements_is_the_column_write_time(cql, t):
+    # WritetimeOrTTLTest.testFrozenMap.
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, m frozen<map<int, int>>)")
+    cql.execute(f"INSERT INTO {t} (k, m) VALUES (1, {{1: 10}}) USING TIMESTAMP 100")
+    assert one(cql, f"SELECT WRITETIME(m[1]), WRITETIME(m[2]), WRITETIME(m[0..1]), WRITETIME(m[2..]) FROM {t}") == (
+        100, None, 100, None)
+
+
+def test_ttl_of_a_set_element(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, s set<int>)")
+    cql.execute(f"INSERT INTO {t} (k, s) VALUES (1, {{1}})")
+    cql.execute(f"UPDATE {t} USING TTL 1000 SET s = s + {{2}} WHERE k = 1")
+    no_ttl, ttl = one(cql, f"SELECT TTL(s[1]), TTL(s[2]) FROM {t}")
+    assert no_ttl is None and 990 < ttl <= 1000
+    assert cql.execute(f"SELECT TTL(s[2]) FROM {t}").column_names == ["ttl(s[2])"]

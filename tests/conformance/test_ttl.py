@@ -11,11 +11,17 @@ Sources (apache/cassandra):
 - test/unit/org/apache/cassandra/cql3/validation/entities/WritetimeOrTTLTest.java (TTL of primary key
   columns is refused; TTL of a multi-cell collection is a list, one per element).
 - doc/modules/cassandra/pages/developing/cql/types.adoc (TTLs on collections apply to new elements only).
+- src/java/org/apache/cassandra/db/ExpirationDateOverflowHandling.java and Cell.java (5.0): in the default
+  storage_compatibility_mode, CASSANDRA_4, an expiry past Cell.MAX_DELETION_TIME_2038_LEGACY_CAP
+  (Integer.MAX_VALUE - 1, 2038-01-19T03:14:06Z) is refused with the default policy, REJECT; checked for
+  USING TTL and for the table's default_time_to_live (CASSANDRA-14092, CASSANDRA-14227).
+- src/java/org/apache/cassandra/schema/TableParams.java (default_time_to_live at most MAX_TTL).
 """
 
 import time
 
 import pytest
+from cassandra.protocol import ConfigurationException
 from cassandra.query import UNSET_VALUE
 
 from .util import assert_invalid, one, rows
@@ -118,8 +124,6 @@ def test_negative_ttl_is_refused(cql, t):
 
 def test_too_large_ttl_is_refused(cql, t):
     cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
-    # (The maximum itself is not exercised: whether now + 20 years is accepted depends on the 2038
-    # expiration cap that Cassandra 5.0 keeps in its default storage_compatibility_mode, CASSANDRA-14227.)
     assert_invalid(cql, f"INSERT INTO {t} (k, v) VALUES (1, 1) USING TTL 630720001",
                    "ttl is too large. requested (630720001) maximum (630720000)")
 
@@ -128,3 +132,52 @@ def test_ttl_of_a_primary_key_column_is_refused(cql, t):
     cql.execute(f"CREATE TABLE {t} (k int, c int, v int, PRIMARY KEY (k, c))")
     for column in ("k", "c"):
         assert_invalid(cql, f"SELECT TTL({column}) FROM {t}", f"Cannot use selection function ttl on PRIMARY KEY part {column}")
+
+
+# The last expiration time Cassandra 5.0 accepts in storage_compatibility_mode CASSANDRA_4 (its default).
+MAX_EXPIRATION_TIME = 2**31 - 2
+
+
+def _expiry_overflow_message(table, ttl, default=False):
+    return (f"Request on table {table} with {'default ' if default else ''}ttl of {ttl} seconds exceeds maximum "
+            "supported expiration date of 2038-01-19T03:14:06+00:00. In order to avoid this use a lower TTL, change "
+            "the expiration date overflow policy or upgrade to a version where this limitation is fixed. "
+            "See CASSANDRA-14092 and CASSANDRA-14227 for more details.")
+
+
+def test_ttl_expiring_after_2038_is_refused(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
+    ttl = MAX_EXPIRATION_TIME - int(time.time()) + 100
+    message = _expiry_overflow_message(f"{cql.keyspace}.{t}", ttl)
+    assert_invalid(cql, f"INSERT INTO {t} (k, v) VALUES (1, 1) USING TTL {ttl}", message)
+    assert_invalid(cql, f"UPDATE {t} USING TTL {ttl} SET v = 1 WHERE k = 1", message)
+    assert rows(cql, f"SELECT * FROM {t}") == []
+
+
+def test_maximum_ttl_is_refused_for_expiring_after_2038(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
+    assert_invalid(cql, f"INSERT INTO {t} (k, v) VALUES (1, 1) USING TTL 630720000",
+                   _expiry_overflow_message(f"{cql.keyspace}.{t}", 630720000))
+
+
+def test_ttl_expiring_before_2038_is_accepted(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int)")
+    ttl = MAX_EXPIRATION_TIME - int(time.time()) - 100
+    cql.execute(f"INSERT INTO {t} (k, v) VALUES (1, 1) USING TTL {ttl}")
+    (remaining,) = one(cql, f"SELECT TTL(v) FROM {t} WHERE k = 1")
+    assert ttl - 10 < remaining <= ttl
+
+
+def test_default_ttl_expiring_after_2038_refuses_writes(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v int) WITH default_time_to_live = 630720000")
+    assert_invalid(cql, f"INSERT INTO {t} (k, v) VALUES (1, 1)",
+                   _expiry_overflow_message(f"{cql.keyspace}.{t}", 630720000, default=True))
+    # An explicit TTL replaces the default one.
+    cql.execute(f"INSERT INTO {t} (k, v) VALUES (2, 2) USING TTL 0")
+    assert rows(cql, f"SELECT k, v FROM {t}") == [(2, 2)]
+
+
+def test_default_ttl_above_the_maximum_is_refused(cql, t):
+    assert_invalid(cql, f"CREATE TABLE {t} (k int PRIMARY KEY, v int) WITH default_time_to_live = 630720001",
+                   "default_time_to_live must be less than or equal to 630720000 (got 630720001)",
+                   error=ConfigurationException)

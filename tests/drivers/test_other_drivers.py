@@ -1,6 +1,6 @@
 """The Node.js driver (`cassandra-driver` 4.x) and the Rust driver (`scylla` 1.x) against a real
 server, each with its defaults: a CRUD + prepared + paging + batch scenario, and prepared statements
-surviving a server restart (UNPREPARED, then a transparent re-prepare).
+surviving a server restart that forgot them (UNPREPARED, then a transparent re-prepare).
 
 The scenarios live in tests/drivers/node/scenario.js and tests/drivers/rust/src/main.rs; this file
 installs or builds them (cached: node_modules and rust/target next to them, both git-ignored) and
@@ -95,6 +95,10 @@ def run_across_restart(cmd, cwd, server):
                 break
             stdout.append(line)
             if line.strip() == "ready for restart":
+                # The node prepares again at start what system.prepared_statements holds (as
+                # Cassandra does); forgetting those makes the restarted node answer UNPREPARED.
+                truncate = server.cqlsh("TRUNCATE system.prepared_statements;")
+                assert truncate.returncode == 0, truncate.stderr
                 server.restart()
                 proc.stdin.write("go\n")
                 proc.stdin.flush()

@@ -121,10 +121,17 @@ def test_v5_execute_gets_the_new_metadata_id_once_the_table_changes(sibyl, metad
         assert len(metadata_flags) == 1
         assert not metadata_flags[0] & (METADATA_CHANGED | NO_METADATA), hex(metadata_flags[0])
 
-        # The driver still holds the old id: the server sends Metadata_changed, the new id and the
-        # full metadata, and the driver decodes the three columns with them.
+        # The ALTER evicts the statement (as Cassandra's QueryProcessor.onAlterTable does); another
+        # client prepares it again. The driver still holds the old id: the server sends
+        # Metadata_changed, the new id and the full metadata, and the driver decodes the three
+        # columns with them.
         session.execute("ALTER TABLE t ADD b int")
         session.execute("UPDATE t SET b = 7 WHERE k = 1")
+        other = sibyl.cluster()
+        try:
+            assert other.connect("metadata_ids").prepare("SELECT * FROM t WHERE k = ?").query_id == ps.query_id
+        finally:
+            other.shutdown()
         metadata_flags.clear()
         row = session.execute(ps, [1]).one()
         assert row._fields == ("k", "a", "b") and row == (1, "x", 7)
@@ -174,6 +181,9 @@ def test_driver_reprepares_on_unprepared_after_a_restart(sibyl_factory, prepare_
         select = session.prepare("SELECT v FROM t WHERE k = ?")
         session.execute(insert, (1, "before"))
 
+        # The node prepares again at start what system.prepared_statements holds; forgetting those
+        # makes it a node that never saw the statements, which answers UNPREPARED.
+        session.execute("TRUNCATE system.prepared_statements")
         server.restart()
         deadline = time.monotonic() + 30
         while True:
@@ -190,6 +200,7 @@ def test_driver_reprepares_on_unprepared_after_a_restart(sibyl_factory, prepare_
 
         # A BATCH of prepared statements meets UNPREPARED too, and is retried after re-preparing.
         update = session.prepare("UPDATE t SET v = ? WHERE k = ?")
+        session.execute("TRUNCATE system.prepared_statements")
         server.restart()
         batch = BatchStatement()
         batch.add(update, ("batched", 1))

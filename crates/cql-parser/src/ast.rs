@@ -25,6 +25,24 @@ pub enum Statement {
     CreateIndex(CreateIndex),
     DropIndex(DropIndex),
     Describe(Describe),
+    /// `CREATE ROLE` and the legacy `CREATE USER`.
+    CreateRole(CreateRole),
+    /// `ALTER ROLE` and the legacy `ALTER USER`.
+    AlterRole(AlterRole),
+    /// `DROP ROLE` and the legacy `DROP USER`.
+    DropRole(DropRole),
+    /// `LIST ROLES` and the legacy `LIST USERS`.
+    ListRoles(ListRoles),
+    /// `GRANT role TO grantee`
+    GrantRole(RoleGrant),
+    /// `REVOKE role FROM revokee`
+    RevokeRole(RoleGrant),
+    /// `GRANT permission ON resource TO role`
+    GrantPermissions(PermissionChange),
+    /// `REVOKE permission ON resource FROM role`
+    RevokePermissions(PermissionChange),
+    /// `LIST permission [ON resource] [OF role] [NORECURSIVE]`
+    ListPermissions(ListPermissions),
 }
 
 /// `[keyspace.]name`.
@@ -108,8 +126,12 @@ pub struct Select {
     pub selectors: Vec<Selector>,
     pub table: QualifiedName,
     pub where_clause: Vec<Relation>,
-    pub group_by: Vec<String>,
+    /// `GROUP BY` selectors: columns, the last one possibly a function of a column (`floor(t, 1h)`).
+    pub group_by: Vec<SelectorExpr>,
     pub order_by: Vec<(String, Order)>,
+    /// `ORDER BY v ANN OF term`: the vector of each ANN ordering, with the position of that ordering
+    /// in `order_by` (Cassandra's grammar allows any ordering to be an ANN one, then checks).
+    pub ann: Vec<(usize, Term)>,
     pub per_partition_limit: Option<Term>,
     pub limit: Option<Term>,
     pub allow_filtering: bool,
@@ -442,7 +464,11 @@ pub enum IndexTarget {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateIndex {
+    /// `CREATE CUSTOM INDEX`
+    pub custom: bool,
     pub name: Option<String>,
+    /// The keyspace of a qualified index name (`CREATE INDEX ks.i ON …`).
+    pub keyspace: Option<String>,
     pub if_not_exists: bool,
     pub table: QualifiedName,
     pub targets: Vec<IndexTarget>,
@@ -490,4 +516,99 @@ pub struct Describe {
     pub target: DescribeTarget,
     /// `WITH INTERNALS`
     pub with_internals: bool,
+}
+
+/// One option of `CREATE ROLE … WITH` / `ALTER ROLE … WITH` (or what `CREATE USER` implies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleOption {
+    Password(String),
+    HashedPassword(String),
+    Login(bool),
+    Superuser(bool),
+    /// `OPTIONS = {…}`: custom options for the role manager.
+    Options(Vec<(String, String)>),
+    /// `ACCESS TO ALL DATACENTERS`
+    AccessToAllDatacenters,
+    /// `ACCESS TO DATACENTERS {'dc1', …}`
+    AccessToDatacenters(Vec<String>),
+}
+
+/// `CREATE ROLE [IF NOT EXISTS] name [WITH option AND …]`, or `CREATE USER` (login implied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateRole {
+    pub name: String,
+    pub if_not_exists: bool,
+    pub options: Vec<RoleOption>,
+}
+
+/// `ALTER ROLE [IF EXISTS] name [WITH option AND …]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterRole {
+    pub name: String,
+    pub if_exists: bool,
+    pub options: Vec<RoleOption>,
+}
+
+/// `DROP ROLE [IF EXISTS] name`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropRole {
+    pub name: String,
+    pub if_exists: bool,
+}
+
+/// `LIST ROLES [OF role] [NORECURSIVE]`, or `LIST USERS` (`users`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRoles {
+    pub of: Option<String>,
+    pub recursive: bool,
+    /// The legacy `LIST USERS`: only roles that can log in, as `name`/`super`/`datacenters`.
+    pub users: bool,
+}
+
+/// `GRANT role TO grantee` / `REVOKE role FROM grantee`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub role: String,
+    pub grantee: String,
+}
+
+/// What permissions are about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// `ALL KEYSPACES`
+    AllKeyspaces,
+    /// `KEYSPACE ks`
+    Keyspace(String),
+    /// `[TABLE] [ks.]t`
+    Table(QualifiedName),
+    /// `ALL ROLES`
+    AllRoles,
+    /// `ROLE r`
+    Role(String),
+    /// `ALL FUNCTIONS [IN KEYSPACE ks]`
+    AllFunctions(Option<String>),
+    /// `FUNCTION [ks.]f(types)`
+    Function(QualifiedName, Vec<TypeExpr>),
+    /// `ALL MBEANS`
+    AllMbeans,
+    /// `MBEAN[S] 'pattern'`
+    Mbean(String),
+}
+
+/// `GRANT`/`REVOKE permission ON resource TO|FROM role`. `permission` is the keyword upper-cased
+/// (`SELECT`, `MODIFY`, …), `None` for `ALL [PERMISSIONS]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionChange {
+    pub permission: Option<String>,
+    pub resource: Resource,
+    pub role: String,
+}
+
+/// `LIST permission [ON resource] [OF role] [NORECURSIVE]`; `permission` is `None` for `ALL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPermissions {
+    pub permission: Option<String>,
+    pub resource: Option<Resource>,
+    pub of: Option<String>,
+    pub recursive: bool,
 }

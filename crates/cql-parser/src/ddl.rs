@@ -19,7 +19,7 @@ use crate::properties::{check_unique, properties, property};
 use crate::types::comparator_type;
 
 /// `IF EXISTS`, if present.
-fn if_exists_clause(i: Input<'_>) -> PResult<'_, bool> {
+pub(crate) fn if_exists_clause(i: Input<'_>) -> PResult<'_, bool> {
     flag(pair(kw("IF"), kw("EXISTS")))(i)
 }
 
@@ -38,13 +38,13 @@ pub(crate) fn truncate_statement(i: Input<'_>) -> PResult<'_, Statement> {
 /// `CREATE KEYSPACE | TABLE | TYPE | [CUSTOM] INDEX …`
 pub(crate) fn create_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("CREATE")(i)?;
-    choice((create_keyspace, create_table, create_type, create_index))(i)
+    choice((create_keyspace, create_table, create_type, create_index, crate::auth::create_role))(i)
 }
 
 /// `ALTER KEYSPACE | TABLE | TYPE …`
 pub(crate) fn alter_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("ALTER")(i)?;
-    choice((alter_keyspace, alter_table, alter_type))(i)
+    choice((alter_keyspace, alter_table, alter_type, crate::auth::alter_role))(i)
 }
 
 /// `DROP KEYSPACE | TABLE | TYPE | INDEX …`
@@ -75,6 +75,7 @@ pub(crate) fn drop_statement(i: Input<'_>) -> PResult<'_, Statement> {
             let (i, name) = index_name(i)?;
             Ok((i, Statement::DropIndex(DropIndex { name, if_exists })))
         },
+        crate::auth::drop_role,
     ))(i)
 }
 
@@ -312,7 +313,7 @@ fn create_index(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, custom) = flag(kw("CUSTOM"))(i)?;
     let (i, _) = kw("INDEX")(i)?;
     let (i, if_not_exists) = if_not_exists_clause(i)?;
-    let (i, name) = opt_(ident)(i)?;
+    let (i, name) = opt_(index_name)(i)?;
     let (i, _) = kw("ON")(i)?;
     let (i, table) = table_name(i)?;
     let (i, _) = sym("(")(i)?;
@@ -326,7 +327,9 @@ fn create_index(i: Input<'_>) -> PResult<'_, Statement> {
     Ok((
         i,
         Statement::CreateIndex(CreateIndex {
-            name,
+            custom,
+            keyspace: name.as_ref().and_then(|n| n.keyspace.clone()),
+            name: name.map(|n| n.name),
             if_not_exists,
             table,
             targets: targets.unwrap_or_default(),
@@ -465,6 +468,14 @@ mod tests {
                 IndexTarget::Column("c".into()),
             ]
         );
+    }
+
+    #[test]
+    fn index_names_may_name_their_keyspace() {
+        let Statement::CreateIndex(i) = parse("CREATE INDEX ks.i ON t (v)") else { panic!() };
+        assert_eq!((i.keyspace.as_deref(), i.name.as_deref()), (Some("ks"), Some("i")));
+        let Statement::CreateIndex(i) = parse("CREATE INDEX ON ks.t (v)") else { panic!() };
+        assert_eq!((i.keyspace, i.name), (None, None));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! the error tracking that words and places syntax errors as Cassandra's ANTLR parser does.
 
 pub mod ast;
+mod auth;
 mod ddl;
 mod describe;
 mod input;
@@ -27,4 +28,5 @@ mod select;
 mod terms;
 mod types;
 
+pub use auth::option_name as role_option_name;
 pub use parser::{parse_statement, parse_statements, ParseError};

@@ -67,7 +67,7 @@ pub fn parse_statements(input: &str) -> Result<Vec<Statement>, ParseError> {
 fn statement(i: Input<'_>) -> PResult<'_, Statement> {
     const STARTS: &[&str] = &[
         "SELECT", "INSERT", "UPDATE", "BEGIN", "DELETE", "USE", "TRUNCATE", "CREATE", "DROP", "ALTER", "DESCRIBE",
-        "DESC",
+        "DESC", "GRANT", "REVOKE", "LIST",
     ];
     let t = i.token();
     if t.kind == TokenKind::Ident {
@@ -83,6 +83,9 @@ fn statement(i: Input<'_>) -> PResult<'_, Statement> {
             "DROP" => return drop_statement(i),
             "ALTER" => return alter_statement(i),
             "DESCRIBE" | "DESC" => return describe_statement(i),
+            "GRANT" => return crate::auth::grant_statement(i),
+            "REVOKE" => return crate::auth::revoke_statement(i),
+            "LIST" => return crate::auth::list_statement(i),
             _ => {}
         }
     }

@@ -29,8 +29,16 @@ pub(crate) fn select_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("FROM")(i)?;
     let (i, table) = table_name(i)?;
     let (i, where_clause) = opt_where(i)?;
-    let (i, group_by) = opt_(preceded(pair(kw("GROUP"), kw("BY")), comma_list1(cident)))(i)?;
-    let (i, order_by) = opt_(preceded(pair(kw("ORDER"), kw("BY")), comma_list1(ordering)))(i)?;
+    let (i, group_by) = opt_(preceded(pair(kw("GROUP"), kw("BY")), comma_list1(unaliased_selector)))(i)?;
+    let (i, orderings) = opt_(preceded(pair(kw("ORDER"), kw("BY")), comma_list1(ordering)))(i)?;
+    let mut order_by = Vec::new();
+    let mut ann = Vec::new();
+    for (pos, (column, vector, order)) in orderings.unwrap_or_default().into_iter().enumerate() {
+        if let Some(v) = vector {
+            ann.push((pos, v));
+        }
+        order_by.push((column, order));
+    }
     let (i, per_partition_limit) = opt_(preceded(tuple((kw("PER"), kw("PARTITION"), kw("LIMIT"))), int_value))(i)?;
     let (i, limit) = opt_(preceded(kw("LIMIT"), int_value))(i)?;
     let (i, allow_filtering) = flag(pair(kw("ALLOW"), kw("FILTERING")))(i)?;
@@ -43,7 +51,8 @@ pub(crate) fn select_statement(i: Input<'_>) -> PResult<'_, Statement> {
             table,
             where_clause,
             group_by: group_by.unwrap_or_default(),
-            order_by: order_by.unwrap_or_default(),
+            order_by,
+            ann,
             per_partition_limit,
             limit,
             allow_filtering,
@@ -61,14 +70,12 @@ fn selectors(i: Input<'_>) -> PResult<'_, Vec<Selector>> {
     choice((map(sym("*"), |_| Vec::new()), comma_list1(selector)))(i)
 }
 
-/// `c [ASC|DESC]`
-fn ordering(i: Input<'_>) -> PResult<'_, (String, Order)> {
+/// `c [ANN OF term] [ASC|DESC]`
+fn ordering(i: Input<'_>) -> PResult<'_, (String, Option<Term>, Order)> {
     let (i, column) = cident(i)?;
-    if i.is_kw("ANN") {
-        return fatal(i.pos, "ORDER BY ... ANN OF (vector search) is not supported");
-    }
+    let (i, vector) = opt_(preceded(pair(kw("ANN"), kw("OF")), term))(i)?;
     let (i, order) = opt_(choice((map(kw("ASC"), |_| Order::Asc), map(kw("DESC"), |_| Order::Desc))))(i)?;
-    Ok((i, (column, order.unwrap_or(Order::Asc))))
+    Ok((i, (column, vector, order.unwrap_or(Order::Asc))))
 }
 
 /// `expr [AS alias]`
@@ -412,7 +419,7 @@ mod tests {
         );
         assert_eq!(s.where_clause.len(), 1);
         assert_eq!((&s.where_clause[0].lhs, s.where_clause[0].op), (&RelationLhs::Column("k".into()), Operator::Eq));
-        assert_eq!(s.group_by, ["k"]);
+        assert_eq!(s.group_by, [SelectorExpr::Column("k".into())]);
         assert_eq!(s.order_by, [("c".to_string(), Order::Desc), ("d".to_string(), Order::Asc)]);
         assert_eq!(s.per_partition_limit, Some(int("2")));
         assert_eq!(s.limit, Some(Term::BindMarker(BindMarker { index: 0, name: None })));
@@ -420,7 +427,15 @@ mod tests {
     }
 
     #[test]
-    fn ann_ordering_is_reported_as_unsupported() {
-        assert!(parse_statement("SELECT * FROM t ORDER BY v ANN OF [1.0]").unwrap_err().message.contains("ANN OF"));
+    fn ann_ordering_keeps_its_vector_and_position() {
+        let s = select("SELECT * FROM t ORDER BY v ANN OF [1.0, 2.5] LIMIT 3");
+        assert_eq!(s.order_by, [("v".to_string(), Order::Asc)]);
+        assert_eq!(s.ann.len(), 1);
+        assert_eq!(s.ann[0].0, 0);
+        assert!(matches!(&s.ann[0].1, Term::List(items) if items.len() == 2));
+        let s = select("SELECT * FROM t ORDER BY c DESC, v ANN OF ? DESC");
+        assert_eq!(s.order_by, [("c".to_string(), Order::Desc), ("v".to_string(), Order::Desc)]);
+        assert_eq!(s.ann[0].0, 1);
+        assert!(matches!(s.ann[0].1, Term::BindMarker(_)));
     }
 }

@@ -12,6 +12,7 @@
 //! handshake included); past it, it is closed. Established connections have TCP keepalive on, so
 //! a peer that vanished without closing is noticed within minutes, not hours.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -21,7 +22,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use query::{ClientState, Error, Outcome, QueryProcessor, QueryResult, SchemaChange};
+use query::{trace, ClientState, Error, Outcome, QueryProcessor, QueryResult, SchemaChange};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, watch, OwnedSemaphorePermit, Semaphore};
@@ -65,6 +66,8 @@ struct OutFrame {
     stream: i16,
     compression: Option<Compression>,
     warnings: Vec<String>,
+    /// The trace session of a request sent with the tracing flag: the body starts with it.
+    tracing_id: Option<uuid::Uuid>,
     response: Response,
     /// Released once the frame is written.
     permit: Option<OwnedSemaphorePermit>,
@@ -87,6 +90,8 @@ struct ReplyTo {
     stream: i16,
     version: ProtocolVersion,
     compression: Option<Compression>,
+    /// Set when the request was traced: every answer to it carries the session id.
+    tracing_id: Option<uuid::Uuid>,
 }
 
 impl ReplyTo {
@@ -98,6 +103,7 @@ impl ReplyTo {
             stream: self.stream,
             compression: self.compression,
             warnings,
+            tracing_id: self.tracing_id,
             response,
             permit,
         };
@@ -148,6 +154,11 @@ struct Connection {
     events: Option<broadcast::Receiver<Arc<SchemaChange>>>,
     /// Stop reading: the connection is being closed.
     closing: bool,
+    /// STARTUP was answered AUTHENTICATE and no AUTH_RESPONSE succeeded yet: only AUTH_RESPONSE
+    /// is accepted (see `crate::auth`).
+    authenticating: bool,
+    /// The client's address, recorded in traces.
+    peer: Option<SocketAddr>,
 }
 
 /// Takes over an accepted socket: TCP options, TLS if configured (or detected, when optional),
@@ -245,9 +256,11 @@ async fn serve<R, W>(
         version: None,
         compression: None,
         framing: None,
-        client: ClientState { keyspace: None, protocol_version: 0, local_address: local },
+        client: ClientState { local_address: local, ..ClientState::default() },
         events: None,
         closing: false,
+        authenticating: false,
+        peer,
     };
     // Bytes as read; with v5 framing, `envelopes` holds the payloads of the segments read.
     let mut buf = BytesMut::with_capacity(READ_RESERVE);
@@ -363,6 +376,33 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Err
     }
 }
 
+/// Runs `f` inside the trace session, if the request is traced.
+fn traced<T>(session: &mut Option<trace::Session>, f: impl FnOnce() -> T) -> T {
+    match session {
+        Some(s) => s.run(f),
+        None => f(),
+    }
+}
+
+/// The trace session of a request sent with the tracing flag, for the requests Cassandra traces
+/// (QUERY, PREPARE, EXECUTE, BATCH), named and with the parameters Cassandra records for them.
+fn trace_session(request: &Request<'_>, client: Option<SocketAddr>) -> Option<trace::Session> {
+    let (name, parameters) = match request {
+        Request::Query { query, options } => {
+            let mut p = trace::query_parameters(options);
+            p.insert("query".to_string(), query.to_string());
+            ("Execute CQL3 query", p)
+        }
+        Request::Prepare { query, .. } => {
+            ("Preparing CQL3 query", BTreeMap::from([("query".to_string(), query.to_string())]))
+        }
+        Request::Execute { options, .. } => ("Execute CQL3 prepared query", trace::query_parameters(options)),
+        Request::Batch { options, .. } => ("Execute batch of CQL3 queries", trace::batch_parameters(options)),
+        _ => return None,
+    };
+    Some(trace::Session::new(name, client.map(|a| a.ip()), parameters))
+}
+
 /// `major.minor[.patch]` with any suffix ignored, as Cassandra's version parser reads it.
 fn parse_cql_version(s: &str) -> Option<(u32, u32, u32)> {
     let core = s.split(['-', '~', '+']).next()?;
@@ -383,6 +423,7 @@ impl Connection {
             stream: header.stream,
             version: self.version.unwrap_or(header.version),
             compression: self.compression,
+            tracing_id: None,
         }
     }
 
@@ -410,6 +451,7 @@ impl Connection {
             stream: e.stream(),
             compression: if e.is_fatal() { None } else { self.compression },
             warnings: Vec::new(),
+            tracing_id: None,
             response: Response::Error(error),
             permit: None,
         };
@@ -422,7 +464,13 @@ impl Connection {
         match event {
             Ok(change) => {
                 let Some(version) = self.version else { return };
-                let to = ReplyTo { tx: self.tx.clone(), stream: EVENT_STREAM, version, compression: self.compression };
+                let to = ReplyTo {
+                    tx: self.tx.clone(),
+                    stream: EVENT_STREAM,
+                    version,
+                    compression: self.compression,
+                    tracing_id: None,
+                };
                 if !to.send(Response::Event(Event::SchemaChange(change)), Vec::new(), None) {
                     self.closing = true;
                 }
@@ -480,6 +528,12 @@ impl Connection {
 
     async fn dispatch(&mut self, header: &FrameHeader, request: Request<'_>, permit: OwnedSemaphorePermit) {
         let processor = Arc::clone(&self.shared.processor);
+        let traced_request = header.flags & flags::TRACING != 0 && self.version.is_some();
+        let mut session = if traced_request { trace_session(&request, self.peer) } else { None };
+        if self.authenticating && !matches!(request, Request::AuthResponse(_)) {
+            let msg = format!("Unexpected message {}, expecting SASL_RESPONSE", header.opcode.name());
+            return self.fail(header, Error::Protocol(msg), permit);
+        }
         let outcome = match request {
             Request::Options => return self.reply(header, Response::Supported, permit),
             Request::Startup(options) => return self.startup(header, &options, permit),
@@ -493,29 +547,49 @@ impl Connection {
                 }
                 return self.reply(header, Response::Ready, permit);
             }
+            Request::AuthResponse(token) if processor.authenticator().requires_authentication() => {
+                return match crate::auth::authenticate(processor, token).await {
+                    Ok(user) => {
+                        self.client.user = Some(user);
+                        self.authenticating = false;
+                        self.reply(header, Response::AuthSuccess(None), permit)
+                    }
+                    Err(e) => self.fail(header, e, permit),
+                };
+            }
             Request::AuthResponse(_) => {
                 let msg = "Unexpected message AUTH_RESPONSE: authentication is not enabled on this server";
                 return self.fail(header, Error::Protocol(msg.into()), permit);
             }
             Request::Query { query, options } => {
-                guarded("QUERY", || processor.query(&mut self.client, query, &options))
+                traced(&mut session, || guarded("QUERY", || processor.query(&mut self.client, query, &options)))
             }
-            Request::Prepare { query, keyspace } => guarded("PREPARE", || {
-                processor.prepare(&self.client, query, keyspace)
-            })
-            .map(|p| Outcome { result: QueryResult::Prepared(p), durable: None, warnings: Vec::new() }),
+            Request::Prepare { query, keyspace } => {
+                traced(&mut session, || guarded("PREPARE", || processor.prepare(&self.client, query, keyspace)))
+                    .map(|p| Outcome { result: QueryResult::Prepared(p), durable: None, warnings: Vec::new() })
+            }
             Request::Execute { id, options } => {
-                guarded("EXECUTE", || processor.execute(&mut self.client, &id, &options))
+                traced(&mut session, || guarded("EXECUTE", || processor.execute(&mut self.client, &id, &options)))
             }
             Request::Batch { statements, options } => {
-                guarded("BATCH", || processor.batch(&mut self.client, &statements, &options))
+                traced(&mut session, || guarded("BATCH", || processor.batch(&mut self.client, &statements, &options)))
             }
         };
+        let mut to = self.reply_to(header);
+        if let Some(session) = &session {
+            processor.write_trace(session);
+            to.tracing_id = Some(session.id);
+        }
         let Outcome { result, durable, warnings } = match outcome {
             Ok(o) => o,
-            Err(e) => return self.fail(header, e, permit),
+            Err(e) => {
+                debug!(stream = header.stream, opcode = header.opcode.name(), error = %e, "request failed");
+                if !to.send(Response::Error(e), Vec::new(), Some(permit)) {
+                    self.closing = true;
+                }
+                return;
+            }
         };
-        let to = self.reply_to(header);
         let Some(mut ack) = durable else {
             if !to.send_result(result, warnings, permit, &self.shared.events) {
                 self.closing = true;
@@ -528,7 +602,11 @@ impl Connection {
                     self.closing = true;
                 }
             }
-            Some(Err(e)) => self.fail(header, Error::Server(format!("Write failed: {e}")), permit),
+            Some(Err(e)) => {
+                if !to.send(Response::Error(Error::Server(format!("Write failed: {e}"))), Vec::new(), Some(permit)) {
+                    self.closing = true;
+                }
+            }
             None => {
                 let events = self.shared.events.clone();
                 tokio::spawn(async move {
@@ -583,11 +661,17 @@ impl Connection {
         debug!(version = header.version.describe(), compression = compression.map(|c| c.name()), "STARTUP accepted");
         self.version = Some(header.version);
         self.client.protocol_version = header.version.number();
-        self.reply(header, Response::Ready, permit);
+        let authenticator = self.shared.processor.authenticator();
+        if first && authenticator.requires_authentication() {
+            self.authenticating = true;
+            self.reply(header, Response::Authenticate(authenticator.class_name().into()), permit);
+        } else {
+            self.reply(header, Response::Ready, permit);
+        }
         if !first {
             return;
         }
-        // Only what follows READY is compressed or framed.
+        // Only what follows READY (or AUTHENTICATE) is compressed or framed.
         if header.version >= ProtocolVersion::V5 {
             let codec = SegmentCodec { lz4: compression.is_some() };
             self.framing = Some(codec);
@@ -606,6 +690,10 @@ fn encode_frame(out: &mut BytesMut, scratch: &mut BytesMut, f: &OutFrame) {
     out.extend_from_slice(&[0u8; HEADER_LEN]);
     let body_start = out.len();
     let mut frame_flags = 0;
+    if let Some(id) = f.tracing_id {
+        frame_flags |= flags::TRACING;
+        out.extend_from_slice(id.as_bytes());
+    }
     if !f.warnings.is_empty() && f.version >= ProtocolVersion::V4 {
         frame_flags |= flags::WARNING;
         wire::write_string_list(out, &f.warnings);
@@ -718,12 +806,50 @@ mod tests {
             stream: 3,
             compression: None,
             warnings: vec!["w".into()],
+            tracing_id: None,
             response: Response::Result(QueryResult::Void),
             permit: None,
         };
         let mut out = BytesMut::new();
         encode_frame(&mut out, &mut BytesMut::new(), &f);
         assert_eq!(&out[..], [0x84, 0x08, 0, 3, 0x08, 0, 0, 0, 9, 0, 1, 0, 1, b'w', 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_traced_frame_has_the_tracing_flag_and_the_session_id_before_the_warnings() {
+        let id = uuid::Uuid::from_u128(0x0102_0304_0506_1708_8910_1112_1314_1516);
+        let f = OutFrame {
+            header_version: 4,
+            version: ProtocolVersion::V4,
+            stream: 3,
+            compression: None,
+            warnings: vec!["w".into()],
+            tracing_id: Some(id),
+            response: Response::Result(QueryResult::Void),
+            permit: None,
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&mut out, &mut BytesMut::new(), &f);
+        assert_eq!(out[1], flags::TRACING | flags::WARNING);
+        assert_eq!(&out[HEADER_LEN..HEADER_LEN + 16], id.as_bytes());
+        assert_eq!(&out[HEADER_LEN + 16..], [0, 1, 0, 1, b'w', 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn only_queries_prepares_executes_and_batches_are_traced() {
+        let query = Request::Query { query: "SELECT 1", options: Default::default() };
+        let s = trace_session(&query, Some("10.0.0.7:5000".parse().unwrap())).unwrap();
+        assert_eq!(s.request, "Execute CQL3 query");
+        assert_eq!(s.parameters["query"], "SELECT 1");
+        assert_eq!(s.client, Some("10.0.0.7".parse().unwrap()));
+        let prepare = Request::Prepare { query: "SELECT 1", keyspace: None };
+        assert_eq!(trace_session(&prepare, None).unwrap().request, "Preparing CQL3 query");
+        let execute = Request::Execute { id: bytes::Bytes::new(), options: Default::default() };
+        assert_eq!(trace_session(&execute, None).unwrap().request, "Execute CQL3 prepared query");
+        let batch = Request::Batch { statements: Vec::new(), options: Default::default() };
+        assert_eq!(trace_session(&batch, None).unwrap().request, "Execute batch of CQL3 queries");
+        assert!(trace_session(&Request::Options, None).is_none());
+        assert!(trace_session(&Request::Register { events: Vec::new() }, None).is_none());
     }
 
     #[test]
@@ -734,6 +860,7 @@ mod tests {
             stream: 0,
             compression: None,
             warnings: vec!["w".into()],
+            tracing_id: None,
             response: Response::Ready,
             permit: None,
         };
@@ -750,6 +877,7 @@ mod tests {
             stream: 1,
             compression: Some(Compression::Lz4),
             warnings: vec![],
+            tracing_id: None,
             response: Response::Result(QueryResult::SetKeyspace("k".repeat(100))),
             permit: None,
         };

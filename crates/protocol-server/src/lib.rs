@@ -11,6 +11,7 @@
 //!
 //! Entry point: [`run`] with a [`ServerConfig`].
 
+mod auth;
 pub mod compression;
 mod connection;
 pub mod events;

@@ -817,6 +817,21 @@ impl V5 {
 
     /// EXECUTE with one int value and Skip_metadata; returns the Rows body after the kind.
     async fn execute(&mut self, id: &[u8], metadata_id: &[u8], value: i32) -> Vec<u8> {
+        let r = self.request(3, 0x0A, &Self::execute_body(id, metadata_id, value)).await;
+        assert_eq!(&r.body[..4], [0, 0, 0, 2], "a Rows result");
+        r.body[4..].to_vec()
+    }
+
+    /// The error code an EXECUTE gets.
+    async fn execute_error(&mut self, id: &[u8], metadata_id: &[u8], value: i32) -> i32 {
+        let body = Self::execute_body(id, metadata_id, value);
+        self.client.send_segments(self.codec, &frame(5, 0, 3, 0x0A, &body)).await;
+        let r = self.client.recv_framed(self.codec, &mut self.pending).await;
+        assert_eq!(r.opcode, 0x00, "an ERROR: {r:?}");
+        i32::from_be_bytes(r.body[..4].try_into().unwrap())
+    }
+
+    fn execute_body(id: &[u8], metadata_id: &[u8], value: i32) -> Vec<u8> {
         let mut body = Vec::new();
         for b in [id, metadata_id] {
             body.extend_from_slice(&(b.len() as u16).to_be_bytes());
@@ -824,9 +839,7 @@ impl V5 {
         }
         body.extend_from_slice(&[0, 1, 0, 0, 0, 0x03, 0, 1, 0, 0, 0, 4]);
         body.extend_from_slice(&value.to_be_bytes());
-        let r = self.request(3, 0x0A, &body).await;
-        assert_eq!(&r.body[..4], [0, 0, 0, 2], "a Rows result");
-        r.body[4..].to_vec()
+        body
     }
 }
 
@@ -850,9 +863,16 @@ async fn v5_execute_skips_the_metadata_while_the_client_id_is_current_and_sends_
     assert_eq!(rows_flags(&rows), 0x0004 | 0x0001);
     assert_eq!(&rows[4..12], [0, 0, 0, 2, 0, 0, 0, 1]);
 
-    // The table changes: the client's id is stale, so Metadata_changed (0x0008), the new id and
-    // the full metadata (Global_tables_spec 0x0001) come back although it asked to skip them.
+    // The table's columns change, which evicts the statements on it (as Cassandra's
+    // `QueryProcessor.onAlterTable`): the EXECUTE meets UNPREPARED (0x2500).
     c.query("ALTER TABLE md.t ADD b int").await;
+    assert_eq!(c.execute_error(&id, &metadata_id, 1).await, 0x2500);
+    // Another client prepares it again, under the same id; this client's metadata id is stale,
+    // so Metadata_changed (0x0008), the new id and the full metadata (Global_tables_spec 0x0001)
+    // come back although it asked to skip them.
+    let mut other = V5::connect(&server).await;
+    let (same_id, _) = other.prepare("SELECT * FROM md.t WHERE k = ?").await;
+    assert_eq!(same_id, id);
     let rows = c.execute(&id, &metadata_id, 1).await;
     assert_eq!(rows_flags(&rows), 0x0008 | 0x0001);
     assert_eq!(&rows[4..8], [0, 0, 0, 3], "three columns now");

@@ -8,10 +8,12 @@
 //! Must not know about: sockets, frames or protocol versions beyond what a result needs (the
 //! `protocol-server` crate encodes [`QueryResult`]s); how the storage engine lays data out on disk.
 
+pub mod auth;
 mod bind;
 mod clock;
 mod error;
 mod functions;
+mod index;
 mod json;
 mod paging;
 mod processor;
@@ -19,8 +21,10 @@ mod result;
 mod row;
 pub mod schema;
 mod statement;
+pub mod trace;
 mod virtual_tables;
 
+pub use auth::{AuthConfig, Authenticator, Authorizer};
 pub use error::{Error, ErrorCode};
 pub use processor::{NodeConfig, QueryProcessor};
 pub use result::{
@@ -73,6 +77,11 @@ pub struct ClientState {
     pub protocol_version: u8,
     /// The local address of the client's socket: what `system.local.rpc_address` reports to it.
     pub local_address: Option<std::net::SocketAddr>,
+    /// The role the client logged in as (`None`: anonymous, or not yet logged in when an
+    /// authenticator requires it).
+    pub user: Option<String>,
+    /// A statement the server runs itself (on `system_auth`): never checked for permissions.
+    pub internal: bool,
 }
 
 /// One statement of a BATCH message: query text or a prepared id, with its values.

@@ -16,11 +16,15 @@ use crate::schema::{persist, system, Schema};
 use crate::statement::ddl::{self, SchemaEdit, StorageAction};
 use crate::statement::modification::Plan;
 use crate::statement::{describe, lwt, modification, select, Ctx};
+use crate::trace;
 use crate::virtual_tables::NodeInfo;
+
+mod system_rows;
 use crate::{
     BatchOptions, BatchStatement, ClientState, ColumnSpec, Error, Outcome, PreparedResult, QueryOptions, QueryResult,
     ResultMetadata, Value,
 };
+use system_rows::trace_execute_parameters;
 
 /// What the query layer needs to know about the node and where to keep things.
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub struct NodeConfig {
 /// A prepared statement, kept by id.
 struct Prepared {
     statement: Statement,
+    /// The query text it was prepared from (for traces and `system.prepared_statements`).
+    query: String,
     /// The keyspace in use when it was prepared: unqualified names resolve against it.
     keyspace: Option<String>,
     variables: Vec<ColumnSpec>,
@@ -46,6 +52,9 @@ struct Prepared {
 pub struct QueryProcessor {
     storage: Storage,
     schema: RwLock<Arc<Schema>>,
+    /// The tables of the current schema that have secondary indexes, by id (writes to them add
+    /// index entries).
+    indexed_tables: RwLock<Arc<HashMap<uuid::Uuid, Arc<crate::schema::Table>>>>,
     /// Serializes schema changes (reads never wait on it).
     ddl: Mutex<()>,
     node: NodeInfo,
@@ -55,6 +64,8 @@ pub struct QueryProcessor {
     /// conditional writes (lightweight transactions) and counter updates, which on this single node
     /// are a read-modify-write of an absolute value.
     partition_locks: Vec<Mutex<()>>,
+    /// Authentication and authorization settings and caches (`crate::auth`).
+    pub(crate) auth: crate::auth::AuthState,
 }
 
 /// Number of partition lock stripes.
@@ -188,6 +199,14 @@ fn parse(query: &str) -> Result<Statement, Error> {
     cql_parser::parse_statement(query).map_err(|e| Error::Syntax(e.to_string()))
 }
 
+/// [`parse`], with the steps Cassandra traces for it.
+fn parse_traced(query: &str) -> Result<Statement, Error> {
+    trace::event(|| format!("Parsing {query}"));
+    let statement = parse(query)?;
+    trace::event(|| "Preparing statement".to_string());
+    Ok(statement)
+}
+
 /// MD5 of keyspace and query text, as Cassandra computes statement ids.
 fn statement_id(keyspace: Option<&str>, query: &str) -> Bytes {
     use md5::{Digest, Md5};
@@ -228,6 +247,7 @@ impl QueryProcessor {
             .map_err(|e| Error::Server(format!("cannot open storage: {e}")))?;
         let processor = QueryProcessor {
             storage,
+            indexed_tables: RwLock::new(Arc::new(crate::index::indexed_tables(&schema))),
             schema: RwLock::new(Arc::new(schema)),
             ddl: Mutex::new(()),
             node: NodeInfo {
@@ -239,8 +259,10 @@ impl QueryProcessor {
             data_dir: config.data_dir,
             prepared: RwLock::new(HashMap::new()),
             partition_locks: (0..PARTITION_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            auth: crate::auth::AuthState::new(crate::auth::AuthConfig::default()),
         };
         processor.sync_table_params(&processor.schema());
+        processor.load_prepared_statements();
         Ok(processor)
     }
 
@@ -272,14 +294,29 @@ impl QueryProcessor {
 
     /// Runs a QUERY message.
     pub fn query(&self, state: &mut ClientState, query: &str, options: &QueryOptions) -> Result<Outcome, Error> {
-        let statement = parse(query)?;
+        let statement = parse_traced(query)?;
         let values = Values { values: &options.values, names: options.names.as_deref(), specs: &[] };
         self.run(state, &statement, &values, options, options.keyspace.as_deref())
     }
 
     /// Runs a PREPARE message; `keyspace` is the v5 per-request keyspace.
     pub fn prepare(&self, state: &ClientState, query: &str, keyspace: Option<&str>) -> Result<PreparedResult, Error> {
-        let statement = parse(query)?;
+        let (result, prepared) = self.prepare_statement(state, query, keyspace)?;
+        let fresh = self.prepared.write().insert(result.id.clone(), prepared.clone()).is_none();
+        if fresh {
+            self.persist_prepared(&result.id, prepared.keyspace.as_deref(), query);
+        }
+        Ok(result)
+    }
+
+    /// Parses and checks a statement for PREPARE, without caching it.
+    fn prepare_statement(
+        &self,
+        state: &ClientState,
+        query: &str,
+        keyspace: Option<&str>,
+    ) -> Result<(PreparedResult, Arc<Prepared>), Error> {
+        let statement = parse_traced(query)?;
         let keyspace = keyspace.map(str::to_string).or_else(|| state.keyspace.clone());
         let schema = self.schema();
         let ctx = Ctx { storage: &self.storage, schema: &schema, node: &self.node, client: state, now_seconds: 0 };
@@ -340,14 +377,19 @@ impl QueryProcessor {
             no_metadata: result_columns.is_empty(),
             new_metadata_id: None,
         };
-        let prepared = Arc::new(Prepared { statement, keyspace, variables: variables.clone() });
-        self.prepared.write().insert(id.clone(), prepared);
-        Ok(PreparedResult { id, result_metadata_id: metadata_id(&result_columns), variables, pk_indexes, result })
+        let prepared =
+            Arc::new(Prepared { statement, query: query.to_string(), keyspace, variables: variables.clone() });
+        let result =
+            PreparedResult { id, result_metadata_id: metadata_id(&result_columns), variables, pk_indexes, result };
+        Ok((result, prepared))
     }
 
     /// Runs an EXECUTE message. An unknown id gives `Error::Unprepared` carrying that id.
     pub fn execute(&self, state: &mut ClientState, id: &[u8], options: &QueryOptions) -> Result<Outcome, Error> {
         let prepared = self.lookup(id)?;
+        if trace::is_active() {
+            trace_execute_parameters(&prepared, &options.values);
+        }
         if options.values.len() != prepared.variables.len() {
             return Err(Error::invalid(format!(
                 "There were {} markers(?) in CQL but {} bound variables",
@@ -394,9 +436,10 @@ impl QueryProcessor {
             .iter()
             .map(|s| match s {
                 BatchStatement::Query { query, values } => {
-                    let statement = parse(query)?;
+                    let statement = parse_traced(query)?;
                     let prepared = Prepared {
                         statement,
+                        query: query.clone(),
                         keyspace: options.keyspace.clone().or_else(|| state.keyspace.clone()),
                         variables: Vec::new(),
                     };
@@ -421,6 +464,9 @@ impl QueryProcessor {
             2 => BatchKind::Counter,
             _ => BatchKind::Logged,
         };
+        for item in &items {
+            crate::auth::authorize(self, state, item.statement, item.keyspace)?;
+        }
         let batch = BatchInfo { kind, using: &[], values: None };
         self.execute_writes(&ctx, &items, Some(batch), options.timestamp)
     }
@@ -487,10 +533,13 @@ impl QueryProcessor {
         if !deltas.is_empty() {
             let by_id: HashMap<uuid::Uuid, Arc<crate::schema::Table>> =
                 plans.iter().map(|p| (p.table.id, p.table.clone())).collect();
-            mutations.extend(modification::resolve_counters(deltas, &mut |id, k| match by_id.get(&id) {
-                Some(t) => self.read_live(&mut cache, t, k, now),
+            let mut stored = |id, k: &Bytes| match by_id.get(&id) {
+                Some(t) => {
+                    self.storage.read_partition(t.id, k).map_err(|e| Error::Server(format!("storage error: {e}")))
+                }
                 None => Ok(None),
-            })?);
+            };
+            mutations.extend(modification::resolve_counters(deltas, &mut stored, now)?);
         }
         self.write(mutations)
     }
@@ -597,15 +646,44 @@ impl QueryProcessor {
     }
 
     fn write(&self, mutations: Vec<Mutation>) -> Result<Outcome, Error> {
-        let mutations = modification::coalesce(mutations);
+        let mut mutations = modification::coalesce(mutations);
         if mutations.is_empty() {
             return Ok(Outcome { result: QueryResult::Void, durable: None, warnings: Vec::new() });
         }
-        let ack = self.storage.apply(&mutations).map_err(|e| Error::Server(format!("write failed: {e}")))?;
+        let base = mutations.len();
+        self.add_index_entries(&mut mutations);
+        if trace::is_active() {
+            self.trace_write(&mutations);
+        }
+        let ack = match self.storage.apply(&mutations) {
+            // An index dropped since its entries were made: make them again from the current schema.
+            Err(storage::StorageError::UnknownTable(id)) if mutations[base..].iter().any(|m| m.table == id) => {
+                mutations.truncate(base);
+                self.add_index_entries(&mut mutations);
+                self.storage.apply(&mutations)
+            }
+            other => other,
+        }
+        .map_err(|e| Error::Server(format!("write failed: {e}")))?;
         Ok(Outcome { result: QueryResult::Void, durable: Some(ack), warnings: Vec::new() })
     }
 
-    fn run(
+    /// Adds the entries secondary indexes get from these writes, to be applied with them.
+    fn add_index_entries(&self, mutations: &mut Vec<Mutation>) {
+        let indexed = self.indexed_tables.read().clone();
+        if indexed.is_empty() {
+            return;
+        }
+        let mut extra = Vec::new();
+        for m in mutations.iter() {
+            if let Some(t) = indexed.get(&m.table) {
+                extra.extend(crate::index::entries::index_mutations(t, m));
+            }
+        }
+        mutations.extend(extra);
+    }
+
+    pub(crate) fn run(
         &self,
         state: &mut ClientState,
         statement: &Statement,
@@ -613,6 +691,7 @@ impl QueryProcessor {
         options: &QueryOptions,
         keyspace: Option<&str>,
     ) -> Result<Outcome, Error> {
+        crate::auth::authorize(self, state, statement, keyspace)?;
         let schema = self.schema();
         let now = options.now_in_seconds.unwrap_or_else(crate::clock::now_seconds);
         let rows = |r| Ok(Outcome { result: QueryResult::Rows(r), durable: None, warnings: Vec::new() });
@@ -661,9 +740,21 @@ impl QueryProcessor {
                     )));
                 }
                 self.storage.truncate_table(table.id).map_err(|e| Error::Server(format!("truncate failed: {e}")))?;
+                for index in &table.indexes {
+                    self.storage
+                        .truncate_table(index.storage_id)
+                        .map_err(|e| Error::Server(format!("truncate failed: {e}")))?;
+                }
                 Ok(Outcome { result: QueryResult::Void, durable: None, warnings: Vec::new() })
             }
-            _ => self.schema_change(state, statement, keyspace),
+            _ => {
+                if let Some(outcome) = crate::auth::execute_statement(self, state, statement, keyspace) {
+                    return outcome;
+                }
+                let outcome = self.schema_change(state, statement, keyspace)?;
+                crate::auth::after_schema_change(self, state, &outcome);
+                Ok(outcome)
+            }
         }
     }
 
@@ -696,9 +787,15 @@ impl QueryProcessor {
             Statement::CreateType(s) => ddl::create_type(&schema, s, &ks_of(&s.name)?)?,
             Statement::AlterType(s) => ddl::alter_type(&schema, s, &ks_of(&s.name)?)?,
             Statement::DropType(s) => ddl::drop_type(&schema, s, &ks_of(&s.name)?)?,
-            Statement::CreateIndex(_) | Statement::DropIndex(_) => {
-                return Err(Error::invalid("Secondary indexes are not supported yet"))
+            Statement::CreateIndex(s) => {
+                // CreateIndexStatement.Raw.prepare: the table's keyspace, else the index name's.
+                let ks = match (&s.table.keyspace, &s.keyspace) {
+                    (None, Some(k)) => k.clone(),
+                    _ => ks_of(&s.table)?,
+                };
+                crate::index::ddl::create_index(&schema, s, &ks)?
             }
+            Statement::DropIndex(s) => crate::index::ddl::drop_index(&schema, s, &ks_of(&s.name)?)?,
             _ => return Err(Error::invalid("Unsupported statement")),
         };
         let Some(edit) = edit else {
@@ -716,13 +813,24 @@ impl QueryProcessor {
         }
         persist::save(&new_schema, &self.data_dir)?;
         let new_schema = Arc::new(new_schema);
+        *self.indexed_tables.write() = Arc::new(crate::index::indexed_tables(&new_schema));
         *self.schema.write() = new_schema.clone();
+        self.invalidate_prepared(&schema, &new_schema);
         self.sync_table_params(&new_schema);
         for action in &edit.actions {
-            if let StorageAction::DropTable(id) = action {
-                if let Err(e) = self.storage.drop_table(*id) {
-                    tracing::warn!(table = %id, error = %e, "dropped table's files could not all be removed");
+            match action {
+                StorageAction::DropTable(id) => {
+                    if let Err(e) = self.storage.drop_table(*id) {
+                        tracing::warn!(table = %id, error = %e, "dropped table's files could not all be removed");
+                    }
                 }
+                StorageAction::BuildIndex { keyspace, table, index } => {
+                    let table = new_schema.table(keyspace, table)?;
+                    if let Some(index) = table.index(index) {
+                        crate::index::entries::build(&self.storage, table, index, crate::clock::now_seconds())?;
+                    }
+                }
+                StorageAction::CreateTable(_) => {}
             }
         }
         Ok(Outcome { result: QueryResult::SchemaChange(edit.change), durable: None, warnings: Vec::new() })

@@ -22,9 +22,10 @@ pub struct CqlRow {
     /// Write time (µs) and expiration time (s since the epoch, 0 when the cell does not expire) of each
     /// simple non-key cell, for writetime()/ttl().
     pub cell_meta: Vec<Option<(i64, i32)>>,
-    /// For each multi-cell (non-frozen collection or UDT) column, the write time and expiration time of
-    /// each of its live cells, in cell order (empty for other columns), for writetime()/ttl() on them.
-    pub element_meta: Vec<Vec<(i64, i32)>>,
+    /// For each multi-cell (non-frozen collection or UDT) column, the cell path, write time and
+    /// expiration time of each of its live cells, in the order of the column's value (empty for other
+    /// columns), for writetime()/ttl() on the column, its elements and its fields.
+    pub element_meta: Vec<Vec<(Bytes, i64, i32)>>,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> Error {
@@ -112,7 +113,7 @@ fn fill_cells(
     kind: ColumnKind,
     values: &mut [Option<Bytes>],
     meta: &mut [Option<(i64, i32)>],
-    element_meta: &mut [Vec<(i64, i32)>],
+    element_meta: &mut [Vec<(Bytes, i64, i32)>],
 ) {
     let first = table.partition_key_count + table.clustering_count;
     for (i, col) in table.columns.iter().enumerate().skip(first) {
@@ -128,10 +129,18 @@ fn fill_cells(
             .collect();
         if col.typ.is_multi_cell() {
             values[i] = assemble(&col.typ, &cells);
-            element_meta[i] = cells
+            let mut elements: Vec<(Bytes, i64, i32)> = cells
                 .iter()
-                .map(|c| (c.cell.timestamp, if c.cell.ttl > 0 { c.cell.local_deletion_time } else { 0 }))
+                .map(|c| {
+                    let expires = if c.cell.ttl > 0 { c.cell.local_deletion_time } else { 0 };
+                    (c.path.clone().unwrap_or_default(), c.cell.timestamp, expires)
+                })
                 .collect();
+            // Sets and maps in their key type's order, as their values are assembled.
+            if let CqlType::Set { element: key, .. } | CqlType::Map { key, .. } = &col.typ {
+                elements.sort_by(|a, b| cql_types::CqlValue::compare(key, &a.0, &b.0));
+            }
+            element_meta[i] = elements;
         } else if let Some(c) = cells.first() {
             values[i] = c.cell.value.clone();
             let expires = if c.cell.ttl > 0 { c.cell.local_deletion_time } else { 0 };

@@ -210,12 +210,28 @@ pub fn rows(
                 }
             }
         }
+        VirtualTable::SchemaIndexes => {
+            for ks in schema.keyspaces.values().filter(|k| !k.is_virtual) {
+                for t in ks.tables.values() {
+                    for i in &t.indexes {
+                        out.push(
+                            RowBuilder::new(table)
+                                .set("keyspace_name", text(&ks.name))
+                                .set("table_name", text(&t.name))
+                                .set("index_name", text(&i.name))
+                                .set("kind", text(i.kind.as_str()))
+                                .set("options", text_map(i.options.iter()))
+                                .build()?,
+                        );
+                    }
+                }
+            }
+        }
         VirtualTable::SchemaDroppedColumns
         | VirtualTable::SchemaTriggers
         | VirtualTable::SchemaViews
         | VirtualTable::SchemaFunctions
         | VirtualTable::SchemaAggregates
-        | VirtualTable::SchemaIndexes
         | VirtualTable::SchemaColumnMasks => {}
     }
     out.sort_by(|a, b| (&a.partition_key, &a.clustering).cmp(&(&b.partition_key, &b.clustering)));

@@ -277,3 +277,70 @@ fn aggregation_without_partition_key_warns() {
     assert!(warnings("SELECT count(*) FROM t WHERE k = 1").is_empty());
     assert!(warnings("SELECT k FROM t").is_empty());
 }
+
+/// SelectGroupByTest.testGroupByTimeRangesWithTimestamp's shape (CASSANDRA-11871).
+fn time_series() -> Tester {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE ts (pk int, time timestamp, v int, PRIMARY KEY (pk, time))");
+    for (pk, time, v) in [
+        (1, "2016-09-27 16:10:00", 1),
+        (1, "2016-09-27 16:12:00", 2),
+        (1, "2016-09-27 16:14:00", 3),
+        (1, "2016-09-27 16:15:00", 4),
+        (1, "2016-09-27 16:21:00", 5),
+        (2, "2016-09-27 16:10:00", 6),
+        (2, "2016-09-27 16:26:00", 7),
+    ] {
+        t.exec(&format!("INSERT INTO ts (pk, time, v) VALUES ({pk}, '{time}+0000', {v})"));
+    }
+    t
+}
+
+#[test]
+fn group_by_floor_of_a_timestamp() {
+    let mut t = time_series();
+    let q = "SELECT pk, floor(time, 5m), min(v), max(v), count(v) FROM ts GROUP BY pk, floor(time, 5m)";
+    let got = t.rows(q);
+    let want = rows(&[
+        &["1", "'2016-09-27T16:10:00.000Z'", "1", "3", "3"],
+        &["1", "'2016-09-27T16:15:00.000Z'", "4", "4", "1"],
+        &["1", "'2016-09-27T16:20:00.000Z'", "5", "5", "1"],
+        &["2", "'2016-09-27T16:10:00.000Z'", "6", "6", "1"],
+        &["2", "'2016-09-27T16:25:00.000Z'", "7", "7", "1"],
+    ]);
+    assert_eq!(sorted(got.clone()), want);
+    assert_eq!(t.columns(q)[1], "system.floor(time, 5m)");
+    for page in 1..4 {
+        assert_eq!(t.pages(q, page).into_iter().flatten().collect::<Vec<_>>(), got);
+    }
+    assert_eq!(
+        t.rows("SELECT count(v) FROM ts WHERE pk = 1 GROUP BY pk, floor(time, 10m, '2016-09-27 16:05:00+0000')"),
+        rows(&[&["3"], &["2"]])
+    );
+}
+
+#[test]
+fn group_by_function_errors() {
+    let mut t = time_series();
+    t.exec("CREATE TABLE ts2 (pk int, c int, t timestamp, v int, PRIMARY KEY (pk, c))");
+    assert_eq!(
+        t.invalid("SELECT count(v) FROM ts WHERE pk = 1 GROUP BY floor(time, 5m), pk"),
+        "Functions are only supported on the last element of the GROUP BY clause"
+    );
+    assert_eq!(
+        t.invalid("SELECT count(v) FROM ts2 GROUP BY pk, floor(t, 5m)"),
+        "Group by functions are only supported on clustering columns, got t"
+    );
+    assert_eq!(
+        t.invalid("SELECT count(v) FROM ts GROUP BY pk, now()"),
+        "GROUP BY functions must have one clustering column name as parameter"
+    );
+    assert_eq!(
+        t.invalid("SELECT count(v) FROM ts GROUP BY pk, max(time)"),
+        "Aggregate functions are not supported within the GROUP BY clause, got: system.max"
+    );
+    assert_eq!(
+        t.invalid("SELECT count(v) FROM ts GROUP BY pk, timestampasblob(time)"),
+        "Only monotonic functions are supported in the GROUP BY clause. Got: system.timestampasblob : (timestamp) -> blob "
+    );
+}

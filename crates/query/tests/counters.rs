@@ -116,6 +116,28 @@ fn counter_batches() {
 }
 
 #[test]
+fn a_deleted_counter_column_stays_deleted() {
+    // Cells.resolveCounter: a counter cell's tombstone wins over any counter cell (CASSANDRA-7346).
+    let mut t = counters();
+    t.exec("UPDATE c SET n = n + 5, m = m + 1 WHERE k = 0 AND ck = 0");
+    t.exec("DELETE n FROM c WHERE k = 0 AND ck = 0");
+    t.exec("UPDATE c SET n = n + 1, m = m + 1 WHERE k = 0 AND ck = 0");
+    assert_eq!(t.rows("SELECT n, m FROM c"), rows(&[&["null", "2"]]));
+    t.exec("UPDATE c SET n = n + 1 WHERE k = 0 AND ck = 1");
+    assert_eq!(t.rows("SELECT ck, n FROM c WHERE k = 0"), rows(&[&["0", "null"], &["1", "1"]]));
+}
+
+#[test]
+fn a_counter_in_a_deleted_row_starts_again_after_a_column_delete() {
+    let mut t = counters();
+    t.exec("UPDATE c SET n = n + 5 WHERE k = 0 AND ck = 0");
+    t.exec("DELETE n FROM c WHERE k = 0 AND ck = 0");
+    t.exec("DELETE FROM c WHERE k = 0 AND ck = 0");
+    t.exec("UPDATE c SET n = n + 2 WHERE k = 0 AND ck = 0");
+    assert_eq!(t.rows("SELECT n FROM c"), rows(&[&["2"]]));
+}
+
+#[test]
 fn deleted_counters_start_again_from_zero() {
     let mut t = counters();
     t.exec("UPDATE c SET n = n + 5 WHERE k = 0 AND ck = 0");

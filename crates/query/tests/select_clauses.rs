@@ -344,6 +344,25 @@ fn order_by_with_in_on_the_partition_key_sorts_across_partitions() {
 }
 
 #[test]
+fn order_by_with_in_is_not_paged_when_the_limit_fits_in_a_page() {
+    // SelectStatement.execute: no pager (and no refusal) when LIMIT <= page size.
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c))");
+    for (k, c) in [(0, 1), (1, 2), (0, 3)] {
+        t.exec(&format!("INSERT INTO t (k, c) VALUES ({k}, {c})"));
+    }
+    let mut paged = |limit: i32| {
+        t.try_exec_with(
+            &format!("SELECT c FROM t WHERE k IN (0, 1) ORDER BY c DESC LIMIT {limit}"),
+            vec![],
+            query::QueryOptions { page_size: Some(2), ..Default::default() },
+        )
+    };
+    assert!(paged(2).is_ok());
+    assert!(paged(3).unwrap_err().to_string().starts_with("Cannot page queries with both ORDER BY"));
+}
+
+#[test]
 fn full_table_scan_pages_in_token_order() {
     let mut t = Tester::new();
     t.exec("CREATE TABLE t (k int, c int, PRIMARY KEY (k, c))");
@@ -454,4 +473,31 @@ fn element_and_slice_selection_on_maps_and_sets() {
         rows(&[&["2", "null", "2", "null", "{'a': 1, 'b': 2}", "{1, 2}"]])
     );
     assert_eq!(t.invalid("SELECT l[0] FROM t"), "Element selection is only allowed on sets and maps, but l is a list");
+}
+
+#[test]
+fn writetime_and_ttl_of_collection_elements_and_fields() {
+    // WritetimeOrTTLTest.testMap / testFrozenMap / testUDT (CASSANDRA-8877).
+    let mut t = Tester::new();
+    t.exec("CREATE TYPE ud (a int, b int)");
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, m map<int, int>, fm frozen<map<int, int>>, u ud)");
+    t.exec("INSERT INTO t (k, m, fm, u) VALUES (1, {-1: 5, 1: 10}, {1: 10}, {a: 1}) USING TIMESTAMP 10");
+    t.exec("UPDATE t USING TIMESTAMP 20 AND TTL 1000 SET m = m + {2: 20} WHERE k = 1");
+    assert_eq!(
+        t.rows("SELECT writetime(m[1]), writetime(m[2]), writetime(m[3]), maxwritetime(m[..2]) FROM t"),
+        rows(&[&["10", "20", "null", "20"]])
+    );
+    assert_eq!(
+        t.rows("SELECT writetime(m[1..2]), writetime(m[3..]), writetime(m) FROM t"),
+        rows(&[&["[10, 20]", "null", "[10, 10, 20]"]])
+    );
+    assert_eq!(
+        t.rows("SELECT writetime(fm[1]), writetime(fm[2]), writetime(fm[0..1]), writetime(fm[2..]) FROM t"),
+        rows(&[&["10", "null", "10", "null"]])
+    );
+    assert_eq!(t.rows("SELECT writetime(u.a), writetime(u.b) FROM t"), rows(&[&["10", "null"]]));
+    let ttls = t.rows("SELECT ttl(m[1]), ttl(m[2]) FROM t");
+    assert_eq!(ttls[0][0], "null");
+    assert!(ttls[0][1].parse::<i32>().is_ok_and(|v| v > 990 && v <= 1000), "{ttls:?}");
+    assert_eq!(t.columns("SELECT writetime(m[1]), ttl(u.a) FROM t"), ["writetime(m[1])", "ttl(u.a)"]);
 }

@@ -78,11 +78,52 @@ fn ttl_limits() {
         t.invalid("INSERT INTO t (k, v) VALUES (0, 0) USING TTL -5"),
         "A TTL must be greater or equal to 0, but was -5"
     );
-    t.exec("INSERT INTO t (k, v) VALUES (0, 0) USING TTL 630720000");
+    assert_eq!(
+        t.invalid("INSERT INTO t (k, v) VALUES (0, 0) USING TTL 630720000"),
+        "Request on table ks.t with ttl of 630720000 seconds exceeds maximum supported expiration date of \
+         2038-01-19T03:14:06+00:00. In order to avoid this use a lower TTL, change the expiration date overflow \
+         policy or upgrade to a version where this limitation is fixed. See CASSANDRA-14092 and CASSANDRA-14227 \
+         for more details."
+    );
     assert_eq!(
         t.invalid("BEGIN BATCH USING TTL 5 INSERT INTO t (k, v) VALUES (0, 0); APPLY BATCH"),
         "Global TTL on the BATCH statement is not supported."
     );
+}
+
+#[test]
+fn expiry_past_2038_is_refused_as_in_storage_compatibility_mode_cassandra_4() {
+    // ExpirationDateOverflowHandling (REJECT) with Cell.MAX_DELETION_TIME_2038_LEGACY_CAP = 2^31 - 2.
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let last = i64::from(i32::MAX) - 1 - now;
+    t.exec(&format!("INSERT INTO t (k, v) VALUES (0, 0) USING TTL {}", last - 60));
+    let refused = t.invalid(&format!("UPDATE t USING TTL {} SET v = 1 WHERE k = 0", last + 60));
+    assert!(
+        refused.starts_with(&format!("Request on table ks.t with ttl of {} seconds exceeds", last + 60)),
+        "{refused}"
+    );
+    // A null TTL means none; the table default is checked when no TTL is given.
+    t.exec("INSERT INTO t (k, v) VALUES (1, 1) USING TTL 0");
+    t.exec("CREATE TABLE d (k int PRIMARY KEY, v int) WITH default_time_to_live = 630720000");
+    let refused = t.invalid("INSERT INTO d (k, v) VALUES (0, 0)");
+    assert!(refused.starts_with("Request on table ks.d with default ttl of 630720000 seconds exceeds"), "{refused}");
+    t.exec("INSERT INTO d (k, v) VALUES (0, 0) USING TTL 0");
+    assert!(t.invalid("DELETE FROM d WHERE k = 0").contains("default ttl of 630720000"));
+}
+
+#[test]
+fn default_ttl_above_twenty_years_is_refused() {
+    let mut t = Tester::new();
+    let e = t
+        .try_exec_with(
+            "CREATE TABLE t (k int PRIMARY KEY, v int) WITH default_time_to_live = 630720001",
+            vec![],
+            Default::default(),
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "default_time_to_live must be less than or equal to 630720000 (got 630720001)");
 }
 
 #[test]

@@ -120,6 +120,28 @@ pub struct Cli {
     /// client_encryption_options.private_key: PEM file with the private key (unencrypted)
     #[arg(long, value_name = "PATH")]
     pub client_encryption_private_key: Option<PathBuf>,
+
+    /// Who checks credentials: AllowAllAuthenticator (no login) or PasswordAuthenticator (roles in
+    /// system_auth; the default superuser is cassandra/cassandra) [default: AllowAllAuthenticator]
+    #[arg(long, value_name = "CLASS")]
+    pub authenticator: Option<String>,
+
+    /// Who checks permissions: AllowAllAuthorizer or CassandraAuthorizer (GRANT/REVOKE)
+    /// [default: AllowAllAuthorizer]
+    #[arg(long, value_name = "CLASS")]
+    pub authorizer: Option<String>,
+
+    /// How long roles read from system_auth are cached, e.g. 2000ms [default: 2000ms]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub roles_validity: Option<Duration>,
+
+    /// How long permissions are cached, e.g. 2000ms [default: 2000ms]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub permissions_validity: Option<Duration>,
+
+    /// How long password hashes are cached, e.g. 2000ms [default: 2000ms]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub credentials_validity: Option<Duration>,
 }
 
 /// cassandra.yaml `commitlog_sync`.
@@ -170,8 +192,34 @@ struct YamlConfig {
     #[serde(default, deserialize_with = "string_or_number")]
     native_transport_startup_timeout: Option<String>,
     client_encryption_options: Option<ClientEncryptionYaml>,
+    #[serde(default, deserialize_with = "class_name")]
+    authenticator: Option<String>,
+    #[serde(default, deserialize_with = "class_name")]
+    authorizer: Option<String>,
+    #[serde(default, deserialize_with = "class_name")]
+    role_manager: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    roles_validity: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    permissions_validity: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    credentials_validity: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// A class name as cassandra.yaml gives it: `authenticator: PasswordAuthenticator`, or the 5.0
+/// parameterized form `authenticator: {class_name: PasswordAuthenticator}`.
+fn class_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ClassName {
+        Plain(String),
+        Parameterized { class_name: String },
+    }
+    Ok(Option::<ClassName>::deserialize(d)?.map(|c| match c {
+        ClassName::Plain(s) | ClassName::Parameterized { class_name: s } => s,
+    }))
 }
 
 /// cassandra.yaml's `client_encryption_options`, with PEM files instead of a JKS keystore.
@@ -234,6 +282,8 @@ pub struct Config {
     pub auto_snapshot: bool,
     pub native_transport_startup_timeout: Duration,
     pub client_encryption: ClientEncryption,
+    /// `authenticator`, `authorizer` and the `*_validity` cache settings.
+    pub auth: query::AuthConfig,
     /// Problems worth telling the operator that do not stop the server (unknown keys…), to be
     /// logged once logging is up.
     pub warnings: Vec<String>,
@@ -259,6 +309,7 @@ impl Default for Config {
             auto_snapshot: false,
             native_transport_startup_timeout: Duration::from_secs(10),
             client_encryption: ClientEncryption::default(),
+            auth: query::AuthConfig::default(),
             warnings: Vec::new(),
         }
     }
@@ -480,6 +531,53 @@ impl Config {
         let client_encryption =
             client_encryption(yaml.client_encryption_options.unwrap_or_default(), cli, &mut warnings)?;
 
+        let mut auth = defaults.auth;
+        if let Some(name) = cli.authenticator.as_deref().or(yaml.authenticator.as_deref()) {
+            auth.authenticator = query::Authenticator::parse(name).ok_or_else(|| {
+                invalid(
+                    "authenticator",
+                    format!("{name} is not supported (AllowAllAuthenticator, PasswordAuthenticator)"),
+                )
+            })?;
+        }
+        if let Some(name) = cli.authorizer.as_deref().or(yaml.authorizer.as_deref()) {
+            auth.authorizer = query::Authorizer::parse(name).ok_or_else(|| {
+                invalid("authorizer", format!("{name} is not supported (AllowAllAuthorizer, CassandraAuthorizer)"))
+            })?;
+        }
+        if let Some(name) = yaml.role_manager.as_deref() {
+            if name.trim().trim_start_matches("org.apache.cassandra.auth.") != "CassandraRoleManager" {
+                return Err(invalid("role_manager", format!("{name} is not supported (CassandraRoleManager)")));
+            }
+        }
+        if auth.authorizer == query::Authorizer::Cassandra && auth.authenticator == query::Authenticator::AllowAll {
+            return Err(invalid(
+                "authenticator",
+                "AllowAllAuthenticator can't be used with CassandraAuthorizer".into(),
+            ));
+        }
+        for (key, flag, text, slot) in [
+            ("roles_validity", cli.roles_validity, yaml.roles_validity, &mut auth.roles_validity),
+            (
+                "permissions_validity",
+                cli.permissions_validity,
+                yaml.permissions_validity,
+                &mut auth.permissions_validity,
+            ),
+            (
+                "credentials_validity",
+                cli.credentials_validity,
+                yaml.credentials_validity,
+                &mut auth.credentials_validity,
+            ),
+        ] {
+            if let Some(d) = flag {
+                *slot = d;
+            } else if let Some(text) = text {
+                *slot = parse_duration(&text).map_err(|message| invalid(key, message))?;
+            }
+        }
+
         Ok(Config {
             source: None,
             cluster_name,
@@ -498,6 +596,7 @@ impl Config {
             auto_snapshot,
             native_transport_startup_timeout,
             client_encryption,
+            auth,
             warnings,
         })
     }
@@ -868,6 +967,42 @@ compaction_threshold: 8
         assert_eq!(c.cluster_name, "x");
         assert_eq!(c.warnings.len(), 1);
         assert!(c.warnings[0].contains("num_tokens") && c.warnings[0].contains("seed_provider"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn auth_is_off_by_default_and_named_by_cassandras_class_names() {
+        assert_eq!(yaml("").auth, query::AuthConfig::default());
+        let c = yaml("authenticator: PasswordAuthenticator\nauthorizer: org.apache.cassandra.auth.CassandraAuthorizer\nroles_validity: 0ms\n");
+        assert_eq!(c.auth.authenticator, query::Authenticator::Password);
+        assert_eq!(c.auth.authorizer, query::Authorizer::Cassandra);
+        assert_eq!(c.auth.roles_validity, Duration::ZERO);
+        let c = yaml("authenticator:\n  class_name: PasswordAuthenticator\n");
+        assert_eq!(c.auth.authenticator, query::Authenticator::Password);
+    }
+
+    #[test]
+    fn the_authenticator_flag_overrides_the_file() {
+        let c = Config::from_yaml_str(
+            "authenticator: AllowAllAuthenticator\n",
+            &cli(&["--authenticator", "PasswordAuthenticator", "--authorizer", "CassandraAuthorizer"]),
+        )
+        .unwrap();
+        assert_eq!(c.auth.authenticator, query::Authenticator::Password);
+        assert_eq!(c.auth.authorizer, query::Authorizer::Cassandra);
+    }
+
+    #[test]
+    fn unknown_auth_classes_and_an_authorizer_without_authentication_are_refused() {
+        for (text, key) in [
+            ("authenticator: LdapAuthenticator\n", "authenticator"),
+            ("authorizer: CassandraAuthorizer\n", "authenticator"),
+            ("role_manager: LDAPRoleManager\n", "role_manager"),
+        ] {
+            match Config::from_yaml_str(text, &Cli::default()) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

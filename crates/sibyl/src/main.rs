@@ -86,6 +86,14 @@ fn run(cli: &Cli) -> Result<()> {
     let started = Instant::now();
     let processor = query::QueryProcessor::open(config.node_config(bound.port()))
         .with_context(|| format!("cannot open the data in {}", config.data_dir().display()))?;
+    let processor = processor.with_auth(config.auth.clone()).context("cannot set up authentication")?;
+    if config.auth.authenticator.requires_authentication() {
+        info!(
+            "Authentication on ({}), authorization {}",
+            config.auth.authenticator.class_name(),
+            if config.auth.authorizer.requires_authorization() { "on (CassandraAuthorizer)" } else { "off" }
+        );
+    }
     let processor = Arc::new(processor);
     info!("Data loaded in {:.1?}", started.elapsed());
 

@@ -69,7 +69,13 @@ impl Cell {
     }
     /// A live cell that expires `ttl` seconds after `now`.
     pub fn expiring(timestamp: i64, ttl: i32, now: i32, value: Bytes) -> Cell {
-        Cell { timestamp, ttl, local_deletion_time: now.saturating_add(ttl), value: Some(value) }
+        // Capped below NO_DELETION_TIME, as Cassandra caps expirations past its maximum date.
+        Cell {
+            timestamp,
+            ttl,
+            local_deletion_time: now.saturating_add(ttl).min(NO_DELETION_TIME - 1),
+            value: Some(value),
+        }
     }
     /// A tombstone written at server time `now`.
     pub fn tombstone(timestamp: i64, now: i32) -> Cell {
@@ -168,4 +174,12 @@ pub enum ModelError {
     Corrupt(String),
     #[error("unsupported encoding version {0}")]
     UnsupportedVersion(u8),
+}
+
+#[cfg(test)]
+#[test]
+fn an_expiry_past_the_last_representable_time_is_capped_and_still_expires() {
+    let cell = Cell::expiring(1, 630_720_000, i32::MAX - 100, Bytes::from_static(b"v"));
+    assert_eq!(cell.local_deletion_time, NO_DELETION_TIME - 1);
+    assert!(cell.is_live(i32::MAX - 2) && !cell.is_live(NO_DELETION_TIME - 1));
 }

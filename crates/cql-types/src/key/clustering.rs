@@ -11,7 +11,7 @@
 //! | float, double | the IEEE bits, negatives inverted, others with the sign bit set (NaN made canonical) |
 //! | text, ascii, blob, inet, custom | the bytes with `0x00` escaped as `0x00 0xFF`, then `0x00 0x00` |
 //! | varint | sign byte, then the magnitude's length and the magnitude (inverted for negatives) |
-//! | decimal | sign byte, then the decimal exponent and the significant digits (inverted for negatives) |
+//! | decimal | sign byte, the decimal exponent and the significant digits (inverted for negatives), then the scale (sign-flipped big-endian `i32`) |
 //! | uuid | version, then the timestamp-first (version 1) or plain high half, then the low half |
 //! | timeuuid | the timestamp-first high half, then the low half with each byte's top bit flipped |
 //! | frozen list, set | each element's code, then `0x00` |
@@ -21,8 +21,9 @@
 //!
 //! A `DESC` component's code is the whole code inverted. Decoding gives back the serialized value,
 //! normalized where several serialized forms are equal for Cassandra's comparator: `varint`s minimal,
-//! `decimal`s without trailing zeros (`1.50` comes back as `1.5`), booleans as `0x00`/`0x01`, NaNs
-//! canonical, tuples and UDTs without trailing nulls.
+//! booleans as `0x00`/`0x01`, NaNs canonical, tuples and UDTs without trailing nulls. A `decimal` keeps
+//! its scale (`1.50` comes back as `1.50`), so decimals equal in value but not in scale (`1.0`, `1.00`)
+//! have adjacent but distinct codes, where Cassandra's comparator makes them one clustering value.
 
 use num_bigint::{BigInt, Sign};
 
@@ -212,7 +213,12 @@ fn encode_native(n: NativeType, value: &[u8], out: &mut Vec<u8>) -> Result<(), V
         }
         NativeType::Ascii | NativeType::Text | NativeType::Blob | NativeType::Inet => encode_escaped(value, out),
         NativeType::Varint => encode_varint(&BigInt::from_signed_bytes_be(value), out),
-        NativeType::Decimal => encode_decimal(&DecimalParts::from_serialized(value).ok_or_else(|| invalid(n))?, out),
+        NativeType::Decimal => {
+            encode_decimal(&DecimalParts::from_serialized(value).ok_or_else(|| invalid(n))?, out);
+            // The scale, after the value: equal values keep the scale they were written with.
+            let scale = value.first_chunk::<4>().map_or(0, |s| u32::from_be_bytes(*s));
+            out.extend_from_slice(&(scale ^ (1 << 31)).to_be_bytes());
+        }
         NativeType::Uuid => {
             let bytes: &[u8; 16] = value.try_into().map_err(|_| invalid(n))?;
             let (msb, lsb) = halves(bytes);
@@ -476,7 +482,9 @@ fn decode_native(n: NativeType, r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result
             Ok(())
         }
         NativeType::Decimal => {
-            out.extend_from_slice(&decode_decimal(r)?.to_serialized().ok_or_else(|| malformed("decimal"))?);
+            let parts = decode_decimal(r)?;
+            let scale = (u32::from_be_bytes(r.bytes()?) ^ (1 << 31)) as i32;
+            out.extend_from_slice(&parts.to_serialized_at_scale(scale).ok_or_else(|| malformed("decimal"))?);
             Ok(())
         }
         NativeType::Uuid => {

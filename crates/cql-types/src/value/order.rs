@@ -141,25 +141,21 @@ impl DecimalParts {
         Some(DecimalParts::new(&BigInt::from_signed_bytes_be(unscaled), i64::from(i32::from_be_bytes(*scale))))
     }
 
-    /// The serialized decimal with the fewest trailing zeros whose scale fits an `i32`; `None` when
-    /// the value needs a scale above `i32::MAX` or more than a million padding zeros.
-    pub(crate) fn to_serialized(&self) -> Option<Vec<u8>> {
+    /// The serialized decimal of this value at `scale` (`1` at scale 2 is `1.00`); `None` when the
+    /// value has more significant decimal places than `scale` or needs more than a million padding
+    /// zeros.
+    pub(crate) fn to_serialized_at_scale(&self, scale: i32) -> Option<Vec<u8>> {
+        let mut out = scale.to_be_bytes().to_vec();
         if self.sign == 0 {
-            return Some(vec![0, 0, 0, 0, 0]);
+            out.push(0);
+            return Some(out);
         }
+        let minimal_scale = (self.digits.len() as i64).checked_sub(self.exponent)?;
+        let pad = usize::try_from(i64::from(scale).checked_sub(minimal_scale)?).ok().filter(|p| *p <= 1_000_000)?;
         let mut text: String = self.digits.iter().map(|d| char::from(b'0' + d)).collect();
-        let mut scale = (self.digits.len() as i64).checked_sub(self.exponent)?;
-        if scale > i64::from(i32::MAX) {
-            return None;
-        }
-        if scale < i64::from(i32::MIN) {
-            let pad = usize::try_from(i64::from(i32::MIN) - scale).ok().filter(|p| *p <= 1_000_000)?;
-            text.push_str(&"0".repeat(pad));
-            scale = i64::from(i32::MIN);
-        }
+        text.push_str(&"0".repeat(pad));
         let magnitude = BigInt::parse_bytes(text.as_bytes(), 10)?;
         let unscaled = if self.sign < 0 { -magnitude } else { magnitude };
-        let mut out = i32::try_from(scale).ok()?.to_be_bytes().to_vec();
         out.extend_from_slice(&unscaled.to_signed_bytes_be());
         Some(out)
     }
@@ -236,8 +232,10 @@ mod tests {
     }
 
     #[test]
-    fn decimal_parts_serialize_without_trailing_zeros() {
+    fn decimal_parts_serialize_at_the_scale_asked() {
         let parts = DecimalParts::new(&BigInt::from(1500), 0);
-        assert_eq!(parts.to_serialized().unwrap(), vec![0xFF, 0xFF, 0xFF, 0xFE, 15]);
+        assert_eq!(parts.to_serialized_at_scale(-2).unwrap(), vec![0xFF, 0xFF, 0xFF, 0xFE, 15]);
+        assert_eq!(parts.to_serialized_at_scale(1).unwrap(), vec![0, 0, 0, 1, 0x3A, 0x98]);
+        assert_eq!(parts.to_serialized_at_scale(-3), None);
     }
 }

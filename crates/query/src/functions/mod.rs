@@ -54,7 +54,13 @@ pub enum Impl {
     CollectionAvg,
     /// `similarity_cosine` & co. (Lucene's vector similarity functions).
     Similarity(Similarity),
+    /// `floor(time, duration[, start])` on timestamps, timeuuids, dates and times (`TimeFcts`).
+    Floor,
     MaskNull,
+    /// `mask_default`: the type's fixed masked value (`AbstractType.getMaskedValue`).
+    MaskDefault,
+    /// `mask_hash`: a digest of the serialized value, SHA-256 unless an algorithm is given.
+    MaskHash,
     MaskReplace,
     /// `mask_inner` (true) / `mask_outer` (false).
     MaskPartial(bool),
@@ -201,6 +207,19 @@ fn candidates(name: &str) -> Vec<Function> {
             return out;
         }
         "countRows" => return vec![f(name, vec![], CqlType::BIGINT, Impl::CountRows)],
+        "floor" => {
+            let d = native(N::Duration);
+            for (t, start, ret) in [
+                (N::Timestamp, N::Timestamp, N::Timestamp),
+                (N::Timeuuid, N::Timestamp, N::Timestamp),
+                (N::Date, N::Date, N::Date),
+            ] {
+                out.push(f(name, vec![native(t), d.clone()], native(ret), Impl::Floor));
+                out.push(f(name, vec![native(t), d.clone(), native(start)], native(ret), Impl::Floor));
+            }
+            out.push(f(name, vec![native(N::Time), d], native(N::Time), Impl::Floor));
+            return out;
+        }
         "sum" | "avg" => {
             let imp = if name == "sum" { Impl::Sum } else { Impl::Avg };
             for t in NUMERIC {
@@ -293,7 +312,8 @@ fn typed_factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error
         "similarity_dot_product" => Some(Similarity::DotProduct),
         _ => None,
     };
-    let is_mask = matches!(name, "mask_null" | "mask_replace" | "mask_inner" | "mask_outer");
+    let is_mask =
+        matches!(name, "mask_null" | "mask_default" | "mask_hash" | "mask_replace" | "mask_inner" | "mask_outer");
     if similarity.is_none() && !is_mask {
         return Ok(None);
     }
@@ -328,6 +348,14 @@ fn typed_factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error
     };
     Ok(Some(match name {
         "mask_null" => f(name, vec![t.clone()], t, Impl::MaskNull),
+        "mask_default" => f(name, vec![t.clone()], t, Impl::MaskDefault),
+        "mask_hash" => {
+            let mut params = vec![t];
+            if args.len() == 2 {
+                params.push(CqlType::TEXT);
+            }
+            f(name, params, CqlType::BLOB, Impl::MaskHash)
+        }
         "mask_replace" => f(name, vec![t.clone(), t.clone()], t, Impl::MaskReplace),
         _ => {
             if !matches!(t, CqlType::Native(NativeType::Text | NativeType::Ascii)) {
@@ -868,8 +896,11 @@ pub fn arg_spec_name(fun: &Function, i: usize) -> String {
     format!("arg{i}({})", fun.qualified_name().to_lowercase())
 }
 
-/// Cassandra's text of a term (`Term.Raw.getText()`), used in messages and result column names.
+/// Cassandra's text of a term (`Term.Raw.getText()`), used in messages and result column names: `NULL`
+/// for null, `?` for any bind marker (named or not), UDT field names as they are, type hints as
+/// `CQL3Type.Raw` prints them.
 pub fn term_text(t: &Term) -> String {
+    let join = |items: &[Term]| items.iter().map(term_text).collect::<Vec<_>>().join(", ");
     match t {
         Term::Literal(l) => match l.kind {
             LiteralKind::String => format!("'{}'", l.text),
@@ -878,44 +909,29 @@ pub fn term_text(t: &Term) -> String {
         },
         Term::Null => "NULL".into(),
         Term::BindMarker(_) => "?".into(),
-        Term::List(items) => format!("[{}]", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
-        Term::Set(items) => format!("{{{}}}", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
+        Term::List(items) => format!("[{}]", join(items)),
+        Term::Set(items) => format!("{{{}}}", join(items)),
         Term::Map(entries) => format!(
             "{{{}}}",
             entries.iter().map(|(k, v)| format!("{}: {}", term_text(k), term_text(v))).collect::<Vec<_>>().join(", ")
         ),
-        Term::Tuple(items) => format!("({})", items.iter().map(term_text).collect::<Vec<_>>().join(", ")),
-        Term::Udt(fields) => format!(
-            "{{{}}}",
-            fields
-                .iter()
-                .map(|(n, v)| format!("{}: {}", cql_types::maybe_quote(n), term_text(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Term::FunctionCall { name, args } => {
-            format!("{}({})", display_name(name), args.iter().map(term_text).collect::<Vec<_>>().join(", "))
+        Term::Tuple(items) => format!("({})", join(items)),
+        Term::Udt(fields) => {
+            format!(
+                "{{{}}}",
+                fields.iter().map(|(n, v)| format!("{n}: {}", term_text(v))).collect::<Vec<_>>().join(", ")
+            )
         }
+        Term::FunctionCall { name, args } => format!("{}({})", display_name(name), join(args)),
         Term::TypeHint(t, inner) => format!("({}){}", type_expr_text(t), term_text(inner)),
         Term::Negate(inner) => format!("-{}", term_text(inner)),
     }
 }
 
-/// A written type as Cassandra prints it (`CQL3Type.Raw.toString()`): as written, without implied
-/// `frozen`.
+/// A written type as Cassandra prints it (`CQL3Type.Raw.toString()`), `frozen` where Cassandra's raw
+/// types freeze (inside `frozen<…>` and tuples).
 pub fn type_expr_text(t: &TypeExpr) -> String {
-    let join = |items: &[TypeExpr]| items.iter().map(type_expr_text).collect::<Vec<_>>().join(", ");
-    match t {
-        TypeExpr::Native(n) => n.name().to_string(),
-        TypeExpr::List(e) => format!("list<{}>", type_expr_text(e)),
-        TypeExpr::Set(e) => format!("set<{}>", type_expr_text(e)),
-        TypeExpr::Map(k, v) => format!("map<{}, {}>", type_expr_text(k), type_expr_text(v)),
-        TypeExpr::Tuple(items) => format!("tuple<{}>", join(items)),
-        TypeExpr::Frozen(inner) => format!("frozen<{}>", type_expr_text(inner)),
-        TypeExpr::Vector(e, d) => format!("vector<{}, {d}>", type_expr_text(e)),
-        TypeExpr::UserDefined(n) => display_name(n),
-        TypeExpr::Custom(c) => format!("'{c}'"),
-    }
+    crate::statement::ddl::raw_type_text(t)
 }
 
 /// The argument of a call in a term (WHERE, VALUES, SET), for resolution.
@@ -1232,7 +1248,64 @@ fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes
             };
             Some(Bytes::copy_from_slice(&score.to_be_bytes()))
         }
+        Impl::Floor => {
+            if (0..fun.args.len()).any(|i| arg(i).is_none_or(|b| b.is_empty())) {
+                return Ok(None);
+            }
+            let duration = arg(1).and_then(|b| CqlValue::deserialize(&native(N::Duration), b).ok());
+            let Some(CqlValue::Duration { months, days, nanoseconds }) = duration else { return Ok(None) };
+            let text = CqlValue::Duration { months, days, nanoseconds }.to_cql_literal();
+            let d = (i64::from(months), i64::from(days), nanoseconds);
+            if arg_type(0) == native(N::Time) {
+                let Some(CqlValue::Time(t)) = arg(0).and_then(|b| CqlValue::deserialize(&native(N::Time), b).ok())
+                else {
+                    return Ok(None);
+                };
+                return Ok(Some(Bytes::from(CqlValue::Time(floor_time(t, d)?).to_bytes())));
+            }
+            let Some(time) = arg(0).and_then(|b| temporal_millis(&arg_type(0), b)) else { return Ok(None) };
+            let start = match arg(2) {
+                Some(b) => match temporal_millis(&arg_type(2), b) {
+                    Some(ms) => ms,
+                    None => return Ok(None),
+                },
+                None => 0,
+            };
+            if fun.ret == native(N::Date) {
+                if nanoseconds != 0 {
+                    return Err(Error::invalid(format!(
+                        "The floor on date values cannot be computed for the {text} duration as precision is below 1 day"
+                    )));
+                }
+            } else if nanoseconds.trailing_zeros() < 6 {
+                return Err(Error::invalid(format!(
+                    "The floor cannot be computed for the {text} duration as precision is below 1 millisecond"
+                )));
+            }
+            let floor = floor_timestamp(time, d, start)?;
+            Some(if fun.ret == native(N::Date) {
+                date_of_millis(floor)
+            } else {
+                Bytes::from(CqlValue::Timestamp(floor).to_bytes())
+            })
+        }
         Impl::MaskNull => None,
+        Impl::MaskDefault => Some(Bytes::from(
+            masked_value(&fun.ret)
+                .ok_or_else(|| Error::invalid(format!("There isn't a defined masked value for type {}", fun.ret)))?
+                .to_bytes(),
+        )),
+        Impl::MaskHash => {
+            let Some(v) = arg(0) else { return Ok(None) };
+            let algorithm = match arg(1) {
+                Some(a) => String::from_utf8_lossy(a).into_owned(),
+                None => "SHA-256".to_string(),
+            };
+            Some(Bytes::from(
+                digest(&algorithm, v)
+                    .ok_or_else(|| Error::invalid(format!("Hash algorithm not found: {algorithm}")))?,
+            ))
+        }
         Impl::MaskReplace => arg(1).cloned(),
         Impl::MaskPartial(inner) => {
             let Some(v) = arg(0) else { return Ok(None) };
@@ -1278,6 +1351,116 @@ fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes
         }
         Impl::CountRows | Impl::Count | Impl::Sum | Impl::Avg | Impl::Min | Impl::Max => None,
     })
+}
+
+/// The value `mask_default` gives for a type (`AbstractType.getMaskedValue`): `****` for text, zero for
+/// numbers, times and durations, `false`, the epoch for dates and timestamps, the nil UUID, the
+/// smallest timeuuid of the epoch, `0.0.0.0`, an empty blob or collection, and tuples, UDTs and vectors
+/// of their components' masked values. `None` for custom types.
+fn masked_value(t: &CqlType) -> Option<CqlValue> {
+    use NativeType as N;
+    Some(match t {
+        CqlType::Native(n) => match n {
+            N::Ascii => CqlValue::Ascii("****".into()),
+            N::Text => CqlValue::Text("****".into()),
+            N::Bigint => CqlValue::Bigint(0),
+            N::Counter => CqlValue::Counter(0),
+            N::Int => CqlValue::Int(0),
+            N::Smallint => CqlValue::Smallint(0),
+            N::Tinyint => CqlValue::Tinyint(0),
+            N::Varint => CqlValue::Varint(0.into()),
+            N::Decimal => CqlValue::Decimal(0.into()),
+            N::Float => CqlValue::Float(0.0),
+            N::Double => CqlValue::Double(0.0),
+            N::Blob => CqlValue::Blob(Vec::new()),
+            N::Boolean => CqlValue::Boolean(false),
+            N::Date => CqlValue::Date(DATE_EPOCH as u32),
+            N::Time => CqlValue::Time(0),
+            N::Timestamp => CqlValue::Timestamp(0),
+            N::Duration => CqlValue::Duration { months: 0, days: 0, nanoseconds: 0 },
+            N::Inet => CqlValue::Inet(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+            N::Uuid => CqlValue::Uuid(uuid::Uuid::nil()),
+            N::Timeuuid => {
+                let min = fake_timeuuid(0, 0, 0x8080_8080_8080_8080);
+                CqlValue::Timeuuid(uuid::Uuid::from_slice(&min).ok()?)
+            }
+        },
+        CqlType::List { .. } => CqlValue::List(Vec::new()),
+        CqlType::Set { .. } => CqlValue::Set(Vec::new()),
+        CqlType::Map { .. } => CqlValue::Map(Vec::new()),
+        CqlType::Tuple(types) => {
+            CqlValue::Tuple(types.iter().map(|t| masked_value(t).map(Some)).collect::<Option<_>>()?)
+        }
+        CqlType::Udt { fields, .. } => {
+            CqlValue::Udt(fields.iter().map(|(_, t)| masked_value(t).map(Some)).collect::<Option<_>>()?)
+        }
+        CqlType::Vector { element, dimension } => CqlValue::Vector(vec![masked_value(element)?; *dimension as usize]),
+        CqlType::Custom(_) => return None,
+    })
+}
+
+/// The digest of `data` by the Java `MessageDigest` algorithm named `algorithm` (case-insensitive);
+/// `None` for an algorithm Sibyl does not have.
+fn digest(algorithm: &str, data: &[u8]) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    Some(match algorithm.to_ascii_uppercase().as_str() {
+        "MD5" => md5::Md5::digest(data).to_vec(),
+        "SHA" | "SHA1" | "SHA-1" => sha1::Sha1::digest(data).to_vec(),
+        "SHA-224" | "SHA224" => sha2::Sha224::digest(data).to_vec(),
+        "SHA-256" | "SHA256" => sha2::Sha256::digest(data).to_vec(),
+        "SHA-384" | "SHA384" => sha2::Sha384::digest(data).to_vec(),
+        "SHA-512" | "SHA512" => sha2::Sha512::digest(data).to_vec(),
+        "SHA-512/224" | "SHA512/224" => sha2::Sha512_224::digest(data).to_vec(),
+        "SHA-512/256" | "SHA512/256" => sha2::Sha512_256::digest(data).to_vec(),
+        _ => return None,
+    })
+}
+
+/// `Duration.floorTimestamp`: the latest `start + n × duration` (n ≥ 0) not after `time`, all in
+/// milliseconds; months counted in the UTC calendar. `d` is (months, days, nanoseconds).
+fn floor_timestamp(time: i64, d: (i64, i64, i64), start: i64) -> Result<i64, Error> {
+    let (months, days, nanos) = d;
+    if start > time {
+        return Err(Error::invalid("The floor function starting time is greater than the provided time"));
+    }
+    if months < 0 || days < 0 || nanos < 0 {
+        return Err(Error::invalid("Negative durations are not supported by the floor function"));
+    }
+    let duration_ms = days * MILLIS_PER_DAY + nanos / 1_000_000;
+    if months == 0 {
+        if duration_ms == 0 {
+            return Ok(time);
+        }
+        return Ok(time - (time - start) % duration_ms);
+    }
+    let year_month = |ms: i64| {
+        let (y, m, _) = civil_from_days(ms.div_euclid(MILLIS_PER_DAY));
+        y * 12 + i64::from(m)
+    };
+    let mut multiplier = (year_month(time) - year_month(start)) / months;
+    let mut period_start = add_duration(start, multiplier * months, 0, 0);
+    if days == 0 && nanos == 0 {
+        return Ok(period_start);
+    }
+    let mut floor = period_start + multiplier * duration_ms;
+    while floor > time {
+        multiplier -= 1;
+        period_start = add_duration(period_start, -months, 0, 0);
+        floor = period_start + multiplier * duration_ms;
+    }
+    Ok(floor.max(start))
+}
+
+/// `Duration.floorTime`: a time of day (nanoseconds) rounded down to a multiple of a duration under a day.
+fn floor_time(time: i64, d: (i64, i64, i64)) -> Result<i64, Error> {
+    let (months, days, nanos) = d;
+    if months < 0 || days < 0 || nanos < 0 {
+        return Err(Error::invalid("Negative durations are not supported by the floor function"));
+    }
+    if months != 0 || days != 0 || nanos > 86_400_000_000_000 {
+        return Err(Error::invalid("For time values, the floor can only be computed for durations smaller that a day"));
+    }
+    Ok(if nanos == 0 { time } else { time - time % nanos })
 }
 
 /// `Duration.addTo`: months and days in the UTC calendar, then nanoseconds (as milliseconds).
@@ -1473,6 +1656,66 @@ mod tests {
         let u = fun.execute(&[Some(ts)]).unwrap().unwrap();
         assert_eq!(crate::clock::timeuuid_millis(&u), Some(1_000));
         assert_eq!(&u[8..], &[0x80; 8]);
+    }
+
+    #[test]
+    fn term_text_prints_null_and_markers_as_cassandra() {
+        use cql_parser::ast::BindMarker;
+        let named = Term::BindMarker(BindMarker { index: 0, name: Some("v".into()) });
+        let anonymous = Term::BindMarker(BindMarker { index: 1, name: None });
+        assert_eq!(term_text(&Term::List(vec![Term::Null, named, anonymous])), "[NULL, ?, ?]");
+    }
+
+    #[test]
+    fn term_text_prints_udt_fields_and_type_hints_as_written() {
+        let udt = Term::Udt(vec![("Name".into(), Term::Literal(lit(LiteralKind::String, "x")))]);
+        assert_eq!(term_text(&udt), "{Name: 'x'}");
+        let hint = Term::TypeHint(
+            TypeExpr::Frozen(Box::new(TypeExpr::List(Box::new(TypeExpr::Set(Box::new(TypeExpr::Native(
+                NativeType::Int,
+            ))))))),
+            Box::new(Term::List(vec![])),
+        );
+        assert_eq!(term_text(&hint), "(frozen<list<frozen<set<int>>>>)[]");
+    }
+
+    #[test]
+    fn floor_of_a_timestamp_counts_periods_from_the_start() {
+        let hour = (0, 0, 3_600_000_000_000);
+        assert_eq!(floor_timestamp(5_400_000, hour, 0).unwrap(), 3_600_000);
+        assert_eq!(floor_timestamp(5_400_000, hour, 1_000).unwrap(), 3_601_000);
+        assert_eq!(floor_timestamp(-1, hour, -7_200_000).unwrap(), -3_600_000);
+        // 2016-11-15 by 2 months from 2016-01-01: 2016-11-01.
+        let day = |y, m, d| days_from_civil(y, m, d) * MILLIS_PER_DAY;
+        assert_eq!(floor_timestamp(day(2016, 11, 15), (2, 0, 0), day(2016, 1, 1)).unwrap(), day(2016, 11, 1));
+        // 1 month and 1 day periods from 2016-01-01: 01-01, 02-02, 03-04, ...
+        assert_eq!(floor_timestamp(day(2016, 3, 2), (1, 1, 0), day(2016, 1, 1)).unwrap(), day(2016, 2, 2));
+        assert!(floor_timestamp(0, hour, 1).is_err());
+        assert!(floor_timestamp(0, (0, -1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn floor_of_a_time_needs_a_duration_under_a_day() {
+        assert_eq!(floor_time(5_400_000_000_000, (0, 0, 3_600_000_000_000)).unwrap(), 3_600_000_000_000);
+        assert!(floor_time(0, (0, 1, 0)).is_err());
+    }
+
+    #[test]
+    fn mask_default_values_per_type() {
+        let hex = |t: CqlType| masked_value(&t).unwrap().to_bytes();
+        assert_eq!(hex(CqlType::TEXT), b"****".to_vec());
+        assert_eq!(hex(CqlType::INT), vec![0, 0, 0, 0]);
+        assert_eq!(hex(CqlType::BLOB), Vec::<u8>::new());
+        assert_eq!(hex(native(NativeType::Date)), vec![0x80, 0, 0, 0]);
+        assert_eq!(hex(CqlType::list(CqlType::INT)), vec![0, 0, 0, 0]);
+        assert!(masked_value(&CqlType::Custom("a.B".into())).is_none());
+    }
+
+    #[test]
+    fn digests_by_java_algorithm_names() {
+        assert_eq!(digest("sha-256", b"abc").unwrap()[..4], [0xba, 0x78, 0x16, 0xbf]);
+        assert_eq!(digest("MD5", b"").unwrap()[..4], [0xd4, 0x1d, 0x8c, 0xd9]);
+        assert!(digest("SHA-999", b"").is_none());
     }
 
     #[test]

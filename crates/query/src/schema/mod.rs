@@ -13,6 +13,7 @@ use cql_types::CqlType;
 use uuid::Uuid;
 
 pub use params::TableParams;
+pub(crate) use params::{cql_map as cql_string_map, quote as cql_quote};
 
 use crate::Error;
 
@@ -101,6 +102,8 @@ pub struct Table {
     pub params: TableParams,
     /// `Some` for system tables computed on read.
     pub virtual_table: Option<VirtualTable>,
+    /// Secondary indexes, by name.
+    pub indexes: Vec<crate::index::IndexDef>,
 }
 
 impl Table {
@@ -140,6 +143,7 @@ impl Table {
             clustering_count,
             params,
             virtual_table: None,
+            indexes: Vec::new(),
         }
     }
 
@@ -177,6 +181,11 @@ impl Table {
             out.extend(cols);
         }
         out
+    }
+
+    /// The index of that name.
+    pub fn index(&self, name: &str) -> Option<&crate::index::IndexDef> {
+        self.indexes.iter().find(|i| i.name == name)
     }
 
     /// `(type, reversed)` of each clustering column, as the key codec wants them.
@@ -318,6 +327,11 @@ pub struct Keyspace {
 }
 
 impl Keyspace {
+    /// The table holding the index of that name (index names are unique in a keyspace).
+    pub fn indexed_table(&self, index: &str) -> Option<&Arc<Table>> {
+        self.tables.values().find(|t| t.index(index).is_some())
+    }
+
     /// The user types in the order DESCRIBE prints them (Cassandra's `Types.sortedStream`): by name,
     /// each preceded by the types it uses.
     pub fn types_in_dependency_order(&self) -> Vec<&Arc<UserType>> {
@@ -371,13 +385,14 @@ impl Schema {
         ks.tables.get(name).ok_or_else(|| Error::invalid(format!("table {name} does not exist")))
     }
 
-    /// Every table of every keyspace with its id, storage-backed ones only.
+    /// Every table of every keyspace with its id, storage-backed ones only, and the hidden tables
+    /// of their indexes.
     pub fn stored_table_ids(&self) -> Vec<Uuid> {
         self.keyspaces
             .values()
             .flat_map(|ks| ks.tables.values())
             .filter(|t| t.virtual_table.is_none())
-            .map(|t| t.id)
+            .flat_map(|t| std::iter::once(t.id).chain(t.indexes.iter().map(|i| i.storage_id)))
             .collect()
     }
 
@@ -404,6 +419,13 @@ impl Schema {
                 for c in &t.columns {
                     h.update(c.name.as_bytes());
                     h.update(c.typ.to_string().as_bytes());
+                }
+                for i in &t.indexes {
+                    h.update(i.name.as_bytes());
+                    for (k, v) in &i.options {
+                        h.update(k.as_bytes());
+                        h.update(v.as_bytes());
+                    }
                 }
             }
         }

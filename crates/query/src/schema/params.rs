@@ -174,6 +174,12 @@ impl TableParams {
                             "default_time_to_live must be greater than or equal to 0 (got {ttl})"
                         )));
                     }
+                    let max = crate::statement::modification::MAX_TTL;
+                    if ttl > max {
+                        return Err(Error::Config(format!(
+                            "default_time_to_live must be less than or equal to {max} (got {ttl})"
+                        )));
+                    }
                     self.default_time_to_live = ttl;
                 }
                 "gc_grace_seconds" => self.gc_grace_seconds = parse_i32(&literal_text(v, name)?, name)?,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{resolve_udts, Keyspace, Schema, Table, TableParams, UserType};
+use crate::index::{IndexDef, IndexKind, TargetKind};
 use crate::Error;
 
 const FILE: &str = "schema.json";
@@ -49,6 +50,37 @@ struct TableFile {
     id: Uuid,
     columns: Vec<ColumnFile>,
     params: TableParams,
+    #[serde(default)]
+    indexes: Vec<IndexFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexFile {
+    name: String,
+    kind: String,
+    column: String,
+    /// `simple`, `values`, `keys`, `entries` or `full`.
+    target: String,
+    options: BTreeMap<String, String>,
+    storage_id: Uuid,
+}
+
+fn target_name(t: TargetKind) -> &'static str {
+    match t {
+        TargetKind::Simple => "simple",
+        other => other.as_str(),
+    }
+}
+
+fn parse_target(s: &str) -> Option<TargetKind> {
+    Some(match s {
+        "simple" => TargetKind::Simple,
+        "values" => TargetKind::Values,
+        "keys" => TargetKind::Keys,
+        "entries" => TargetKind::Entries,
+        "full" => TargetKind::Full,
+        _ => return None,
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -93,6 +125,18 @@ pub fn save(schema: &Schema, dir: &Path) -> Result<(), Error> {
                         name: t.name.clone(),
                         id: t.id,
                         params: t.params.clone(),
+                        indexes: t
+                            .indexes
+                            .iter()
+                            .map(|i| IndexFile {
+                                name: i.name.clone(),
+                                kind: i.kind.as_str().to_string(),
+                                column: i.column.clone(),
+                                target: target_name(i.target).to_string(),
+                                options: i.options.clone(),
+                                storage_id: i.storage_id,
+                            })
+                            .collect(),
                         columns: t
                             .columns
                             .iter()
@@ -165,7 +209,7 @@ pub fn load(dir: &Path) -> Result<Vec<Keyspace>, Error> {
             }
             pk.sort_by_key(|c| c.0);
             ck.sort_by_key(|c| c.0);
-            let table = Table::new(
+            let mut table = Table::new(
                 &k.name,
                 &t.name,
                 t.id,
@@ -174,6 +218,16 @@ pub fn load(dir: &Path) -> Result<Vec<Keyspace>, Error> {
                 others,
                 t.params,
             );
+            for i in t.indexes {
+                table.indexes.push(IndexDef {
+                    kind: IndexKind::parse(&i.kind).ok_or_else(|| corrupt(format!("index kind {}", i.kind)))?,
+                    target: parse_target(&i.target).ok_or_else(|| corrupt(format!("index target {}", i.target)))?,
+                    name: i.name,
+                    column: i.column,
+                    options: i.options,
+                    storage_id: i.storage_id,
+                });
+            }
             tables.insert(t.name, Arc::new(table));
         }
         out.push(Keyspace {

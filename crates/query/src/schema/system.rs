@@ -312,7 +312,7 @@ pub fn keyspaces() -> Vec<Keyspace> {
             comment: "virtual column definitions",
         },
     ];
-    vec![
+    let mut all = vec![
         keyspace("system", "LocalStrategy", None, &system, false),
         keyspace("system_auth", "SimpleStrategy", Some("1"), &[], false),
         keyspace("system_distributed", "SimpleStrategy", Some("3"), &[], false),
@@ -320,12 +320,106 @@ pub fn keyspaces() -> Vec<Keyspace> {
         keyspace("system_traces", "SimpleStrategy", Some("2"), &[], false),
         keyspace("system_views", "LocalStrategy", None, &[], true),
         keyspace("system_virtual_schema", "LocalStrategy", None, &virtual_schema, true),
-    ]
+    ];
+    add_stored_tables(&mut all);
+    crate::auth::schema::add_tables(&mut all);
+    all
 }
+
+/// A system table kept in storage like a user table (rows written by the server, read with plain
+/// SELECTs), not computed on read.
+fn stored(
+    keyspace: &str,
+    name: &str,
+    partition_key: &[(&str, &str)],
+    clustering: &[(&str, &str)],
+    others: &[(&str, &str)],
+    comment: &str,
+) -> Table {
+    let d = Def { name, partition_key, clustering, others, source: VirtualTable::Empty, comment };
+    let mut t = build(keyspace, &d);
+    t.virtual_table = None;
+    t
+}
+
+/// The system tables Sibyl stores: `system.prepared_statements` (Cassandra's `SystemKeyspace`) and
+/// `system_traces.sessions` and `events` (Cassandra's `TraceKeyspace`).
+fn add_stored_tables(keyspaces: &mut [Keyspace]) {
+    let tables = [
+        stored(
+            "system",
+            PREPARED_STATEMENTS,
+            &[("prepared_id", "blob")],
+            &[],
+            &[("logged_keyspace", "text"), ("query_string", "text")],
+            "prepared statements",
+        ),
+        stored(
+            TRACES,
+            "sessions",
+            &[("session_id", "uuid")],
+            &[],
+            &[
+                ("client", "inet"),
+                ("command", "text"),
+                ("coordinator", "inet"),
+                ("coordinator_port", "int"),
+                ("duration", "int"),
+                ("parameters", "map<text, text>"),
+                ("request", "text"),
+                ("started_at", "timestamp"),
+            ],
+            "tracing sessions",
+        ),
+        stored(
+            TRACES,
+            "events",
+            &[("session_id", "uuid")],
+            &[("event_id", "timeuuid")],
+            &[
+                ("activity", "text"),
+                ("source", "inet"),
+                ("source_elapsed", "int"),
+                ("source_port", "int"),
+                ("thread", "text"),
+            ],
+            "tracing events",
+        ),
+    ];
+    for t in tables {
+        if let Some(ks) = keyspaces.iter_mut().find(|k| k.name == t.keyspace) {
+            ks.tables.insert(t.name.clone(), Arc::new(t));
+        }
+    }
+}
+
+/// The keyspace of the trace tables.
+pub const TRACES: &str = "system_traces";
+/// `system.prepared_statements`: the statements prepared on this node, prepared again at start.
+pub const PREPARED_STATEMENTS: &str = "prepared_statements";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trace_tables_and_prepared_statements_are_stored_tables_with_cassandras_columns() {
+        let all = keyspaces();
+        let find = |ks: &str, t: &str| all.iter().find(|k| k.name == ks).unwrap().tables.get(t).unwrap().clone();
+        let sessions = find("system_traces", "sessions");
+        assert!(sessions.virtual_table.is_none());
+        assert_eq!(sessions.params.gc_grace_seconds, 0);
+        let cols: Vec<(&str, String)> = sessions.columns.iter().map(|c| (c.name.as_str(), c.typ.to_string())).collect();
+        assert_eq!(cols[0], ("session_id", "uuid".to_string()));
+        assert!(cols.contains(&("parameters", "map<text, text>".to_string())));
+        let events = find("system_traces", "events");
+        assert_eq!(events.clustering()[0].name, "event_id");
+        assert_eq!(events.clustering()[0].typ.to_string(), "timeuuid");
+        let prepared = find("system", "prepared_statements");
+        assert!(prepared.virtual_table.is_none());
+        assert_eq!(prepared.partition_key()[0].name, "prepared_id");
+        assert_eq!(prepared.id, name_based_id("system", "prepared_statements"));
+    }
 
     #[test]
     fn every_system_column_type_parses() {

@@ -19,6 +19,13 @@ use crate::{Error, SchemaChange, SchemaChangeTarget, SchemaChangeType};
 pub enum StorageAction {
     CreateTable(Uuid),
     DropTable(Uuid),
+    /// Index the existing rows of the table for a new index (after the new schema is in place, so
+    /// writes made meanwhile index themselves).
+    BuildIndex {
+        keyspace: String,
+        table: String,
+        index: String,
+    },
 }
 
 /// A schema change ready to be made durable and swapped in.
@@ -175,7 +182,12 @@ pub fn drop_keyspace(schema: &Schema, stmt: &ast::DropKeyspace) -> Result<Option
     if ks.is_system {
         return Err(Error::Unauthorized(format!("{} keyspace is not user-modifiable.", ks.name)));
     }
-    let actions = ks.tables.values().map(|t| StorageAction::DropTable(t.id)).collect();
+    let actions = ks
+        .tables
+        .values()
+        .flat_map(|t| std::iter::once(t.id).chain(t.indexes.iter().map(|i| i.storage_id)))
+        .map(StorageAction::DropTable)
+        .collect();
     let mut keyspaces = schema.keyspaces.clone();
     keyspaces.remove(&stmt.name);
     Ok(Some(SchemaEdit {
@@ -329,7 +341,8 @@ fn check_non_frozen_udt(t: &CqlType) -> Result<(), Error> {
     Ok(())
 }
 
-fn references_duration(t: &CqlType) -> bool {
+/// True when `t` is or contains a duration.
+pub(crate) fn references_duration(t: &CqlType) -> bool {
     match t {
         CqlType::Native(n) => *n == cql_types::NativeType::Duration,
         CqlType::List { element, .. } | CqlType::Set { element, .. } | CqlType::Vector { element, .. } => {
@@ -698,7 +711,8 @@ pub fn drop_table(schema: &Schema, stmt: &ast::DropTable, keyspace: &str) -> Res
     if ks.is_system {
         return Err(Error::Unauthorized(format!("{keyspace} keyspace is not user-modifiable.")));
     }
-    let id = table.id;
+    let mut actions = vec![StorageAction::DropTable(table.id)];
+    actions.extend(table.indexes.iter().map(|i| StorageAction::DropTable(i.storage_id)));
     let mut new_ks = ks.as_ref().clone();
     new_ks.tables.remove(name);
     let mut keyspaces = schema.keyspaces.clone();
@@ -706,7 +720,7 @@ pub fn drop_table(schema: &Schema, stmt: &ast::DropTable, keyspace: &str) -> Res
     Ok(Some(SchemaEdit {
         keyspaces,
         change: change(SchemaChangeType::Dropped, keyspace, SchemaChangeTarget::Table(name.clone())),
-        actions: vec![StorageAction::DropTable(id)],
+        actions,
     }))
 }
 
@@ -779,7 +793,10 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                             col.typ
                         )))
                     }
-                    Some(_) => others.retain(|(n, _, _)| n != c),
+                    Some(_) => {
+                        crate::index::ddl::check_no_dependent_index(table, c, "drop")?;
+                        others.retain(|(n, _, _)| n != c)
+                    }
                 }
             }
         }
@@ -791,7 +808,7 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                     Some(col) if !col.is_primary_key() => {
                         return Err(Error::invalid(format!("Cannot rename non PRIMARY KEY column {from}")))
                     }
-                    Some(_) => {}
+                    Some(_) => crate::index::ddl::check_no_dependent_index(table, from, "rename")?,
                 }
                 if table.column(to).is_some() {
                     return Err(Error::invalid(format!(
@@ -818,7 +835,8 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
             validate_storage_options(&params)?;
         }
     }
-    let new_table = Table::new(keyspace, name, table.id, pk, ck, others, params);
+    let mut new_table = Table::new(keyspace, name, table.id, pk, ck, others, params);
+    new_table.indexes = table.indexes.clone();
     let mut new_ks = ks.as_ref().clone();
     new_ks.tables.insert(name.clone(), Arc::new(new_table));
     let mut keyspaces = schema.keyspaces.clone();

@@ -74,10 +74,43 @@ fn keyspace_elements(ks: &Keyspace, only: bool) -> Vec<(String, &'static str, St
             out.push((ks.name.clone(), "type", u.name.clone(), cql::create_type(u)));
         }
         for t in ks.tables.values() {
-            out.push((ks.name.clone(), "table", t.name.clone(), table_statement(ks, t)));
+            out.extend(table_elements(ks, t));
         }
     }
     out
+}
+
+/// A table then its indexes by name (`DescribeStatement.getTableElements`).
+fn table_elements(ks: &Keyspace, t: &crate::schema::Table) -> Vec<(String, &'static str, String, String)> {
+    let mut out = vec![(ks.name.clone(), "table", t.name.clone(), table_statement(ks, t))];
+    let mut indexes: Vec<&crate::index::IndexDef> = t.indexes.iter().collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    for i in indexes {
+        out.push((ks.name.clone(), "index", i.name.clone(), i.create_statement(t)));
+    }
+    out
+}
+
+/// `DESCRIBE INDEX [ks.]name`.
+fn index_element(
+    schema: &Schema,
+    name: &QualifiedName,
+    client: &ClientState,
+) -> Result<(String, &'static str, String, String), Error> {
+    let ks_name = name
+        .keyspace
+        .as_deref()
+        .or(client.keyspace.as_deref())
+        .ok_or_else(|| Error::invalid("No keyspace specified and no current keyspace"))?;
+    let ks =
+        schema.keyspaces.get(ks_name).ok_or_else(|| Error::invalid(format!("'{ks_name}' not found in keyspaces")))?;
+    let t = ks.indexed_table(&name.name).ok_or_else(|| {
+        Error::invalid(format!("Table for existing index '{}' not found in '{}'", name.name, ks.name))
+    })?;
+    let i = t
+        .index(&name.name)
+        .ok_or_else(|| Error::invalid(format!("Index '{}' not found in '{}'", name.name, ks.name)))?;
+    Ok((ks.name.clone(), "index", i.name.clone(), i.create_statement(t)))
 }
 
 /// The table of `DESCRIBE TABLE` (`generic`: of `DESCRIBE name`, which without a current keyspace
@@ -141,7 +174,7 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
         }
         DescribeTarget::Table(name) => {
             let (ks, t) = find_table(schema, name, client, false)?;
-            elements(vec![(ks.name.clone(), "table", t.name.clone(), table_statement(ks, t))])
+            elements(table_elements(ks, t))
         }
         DescribeTarget::Schema { full } => elements(
             schema
@@ -157,8 +190,14 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
                     return Ok(elements(keyspace_elements(ks, false)));
                 }
             }
+            let ks_name = name.keyspace.as_deref().or(current).unwrap_or(name.name.as_str());
+            if let Some(ks) = schema.keyspaces.get(ks_name) {
+                if !ks.tables.contains_key(&name.name) && ks.indexed_table(&name.name).is_some() {
+                    return Ok(elements(vec![index_element(schema, name, client)?]));
+                }
+            }
             let (ks, t) = find_table(schema, name, client, true)?;
-            elements(vec![(ks.name.clone(), "table", t.name.clone(), table_statement(ks, t))])
+            elements(table_elements(ks, t))
         }
         DescribeTarget::Cluster => {
             let mut cols = columns(&["cluster", "partitioner", "snitch"]);
@@ -206,7 +245,8 @@ pub fn execute(schema: &Schema, stmt: &Describe, client: &ClientState, cluster_n
                 n.keyspace.as_deref().or(current).unwrap_or("")
             )))
         }
-        DescribeTarget::Index(n) | DescribeTarget::MaterializedView(n) => {
+        DescribeTarget::Index(n) => elements(vec![index_element(schema, n, client)?]),
+        DescribeTarget::MaterializedView(n) => {
             return Err(Error::invalid(format!(
                 "'{}' not found in keyspace '{}'",
                 n.name,

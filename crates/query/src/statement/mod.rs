@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     pub now_seconds: i32,
 }
 
+/// The live rows of a range, one partition at a time.
+pub type PartitionRows<'a> = Box<dyn Iterator<Item = Result<Vec<CqlRow>, Error>> + 'a>;
+
 impl Ctx<'_> {
     /// The keyspace a name refers to: its own, the request's, or the connection's.
     pub fn keyspace_of<'n>(
@@ -55,12 +58,32 @@ impl Ctx<'_> {
     pub fn partition_rows(&self, table: &Table, key: &Bytes) -> Result<Vec<CqlRow>, Error> {
         if let Some(vt) = table.virtual_table {
             let rows = virtual_tables::rows(vt, table, self.schema, self.node, self.client)?;
-            return Ok(rows.into_iter().filter(|r| &r.partition_key == key).collect());
+            return Ok(rows.into_iter().filter(|r| r.partition_key == *key).collect());
+        }
+        if crate::trace::is_active() {
+            return self.partition_rows_traced(table, key);
         }
         match self.storage.read_partition(table.id, key).map_err(Self::storage_error)? {
             None => Ok(Vec::new()),
             Some(p) => rows_of_partition(table, &storage_model::purge::live_view(p, self.now_seconds)),
         }
+    }
+
+    /// [`Ctx::partition_rows`] with the steps Cassandra traces for a single-partition read.
+    fn partition_rows_traced(&self, table: &Table, key: &Bytes) -> Result<Vec<CqlRow>, Error> {
+        use crate::trace::event;
+        event(|| format!("Executing single-partition query on {}", table.name));
+        event(|| "Acquiring sstable references".to_string());
+        let sstables = self.storage.sstable_generations(table.id).map(|g| g.len()).unwrap_or(0);
+        let partition = self.storage.read_partition(table.id, key).map_err(Self::storage_error)?;
+        event(|| format!("Merged data from memtables and {sstables} sstables"));
+        let tombstones = partition.as_ref().map_or(0, crate::trace::tombstones);
+        let rows = match partition {
+            None => Vec::new(),
+            Some(p) => rows_of_partition(table, &storage_model::purge::live_view(p, self.now_seconds))?,
+        };
+        event(|| format!("Read {} live rows and {tombstones} tombstone cells", rows.len()));
+        Ok(rows)
     }
 
     /// The live rows of every partition whose key is in the range, one partition at a time.
@@ -69,7 +92,7 @@ impl Ctx<'_> {
         table: &Table,
         start: KeyBound<Bytes>,
         end: KeyBound<Bytes>,
-    ) -> Result<Box<dyn Iterator<Item = Result<Vec<CqlRow>, Error>> + '_>, Error> {
+    ) -> Result<PartitionRows<'_>, Error> {
         if let Some(vt) = table.virtual_table {
             let rows = virtual_tables::rows(vt, table, self.schema, self.node, self.client)?;
             let mut groups: Vec<Vec<CqlRow>> = Vec::new();
@@ -86,6 +109,10 @@ impl Ctx<'_> {
         }
         let now = self.now_seconds;
         let table = table.clone();
+        if crate::trace::is_active() {
+            let sstables = self.storage.sstable_generations(table.id).map(|g| g.len()).unwrap_or(0);
+            crate::trace::event(|| format!("Executing seq scan across {sstables} sstables on {}", table.name));
+        }
         let scan = self.storage.scan(table.id, start, end).map_err(Self::storage_error)?;
         Ok(Box::new(scan.map(move |p| {
             let p = p.map_err(Self::storage_error)?;

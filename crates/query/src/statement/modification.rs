@@ -10,23 +10,44 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use cql_parser::ast::{
-    self, Assignment, ConditionLhs, DeleteTarget, LiteralKind, Operator, RelationLhs, Term, UsingParam,
-};
+use cql_parser::ast::{self, Assignment, ConditionLhs, DeleteTarget, Operator, RelationLhs, Term, UsingParam};
 use cql_types::{key, CqlType, CqlValue};
 use storage_model::{
     Cell, ColumnCell, DeletionTime, LivenessInfo, Mutation, Partition, RangeTombstone, Row, NO_DELETION_TIME,
 };
 
-use super::ddl::raw_type_text;
 use super::select::undefined_column;
 use crate::bind::{eval, Bound, Values, VariableSpecs};
+use crate::functions::term_text;
 use crate::row::{clustering_key, partition_key};
 use crate::schema::{Column, ColumnKind, Table};
 use crate::{ColumnSpec, Error};
 
 /// Maximum TTL Cassandra accepts (20 years).
 pub const MAX_TTL: i32 = 630_720_000;
+
+/// The latest expiration time, in seconds since the epoch, that Cassandra 5.0 accepts in its default
+/// `storage_compatibility_mode: CASSANDRA_4` (`Cell.MAX_DELETION_TIME_2038_LEGACY_CAP`,
+/// 2038-01-19T03:14:06Z): the 2106 limit needs mode `NONE`.
+pub const MAX_EXPIRATION_TIME: i64 = i32::MAX as i64 - 1;
+
+/// Refuses a TTL whose expiry, counted from `now`, passes [`MAX_EXPIRATION_TIME`], as Cassandra's
+/// `ExpirationDateOverflowHandling` does with its default policy, REJECT. `default` when the TTL is
+/// the table's `default_time_to_live`.
+pub fn check_expiration_overflow(table: &Table, ttl: i32, default: bool, now: i32) -> Result<(), Error> {
+    if ttl == 0 || i64::from(ttl) + i64::from(now) <= MAX_EXPIRATION_TIME {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "Request on table {}.{} with {}ttl of {ttl} seconds exceeds maximum supported expiration date of \
+         2038-01-19T03:14:06+00:00. In order to avoid this use a lower TTL, change the expiration date overflow \
+         policy or upgrade to a version where this limitation is fixed. See CASSANDRA-14092 and CASSANDRA-14227 \
+         for more details.",
+        table.keyspace,
+        table.name,
+        if default { "default " } else { "" }
+    )))
+}
 
 /// The write attributes of a statement: timestamp and TTL.
 #[derive(Debug, Clone, Copy)]
@@ -51,40 +72,6 @@ impl Kind {
             Kind::Update => "UPDATE",
             Kind::Delete => "DELETE",
         }
-    }
-}
-
-/// A term as Cassandra prints it back in messages (`Term.Raw.getText`).
-pub fn term_text(t: &Term) -> String {
-    let join = |items: &[Term]| items.iter().map(term_text).collect::<Vec<_>>().join(", ");
-    match t {
-        Term::Literal(l) => match l.kind {
-            LiteralKind::String => format!("'{}'", l.text),
-            LiteralKind::Blob => format!("0x{}", l.text),
-            _ => l.text.clone(),
-        },
-        Term::Null => "null".into(),
-        Term::BindMarker(m) => match &m.name {
-            Some(n) => format!(":{n}"),
-            None => "?".into(),
-        },
-        Term::List(items) => format!("[{}]", join(items)),
-        Term::Set(items) => format!("{{{}}}", join(items)),
-        Term::Map(entries) => format!(
-            "{{{}}}",
-            entries.iter().map(|(k, v)| format!("{}: {}", term_text(k), term_text(v))).collect::<Vec<_>>().join(", ")
-        ),
-        Term::Tuple(items) => format!("({})", join(items)),
-        Term::Udt(fields) => format!(
-            "{{{}}}",
-            fields.iter().map(|(f, v)| format!("{f}: {}", term_text(v))).collect::<Vec<_>>().join(", ")
-        ),
-        Term::FunctionCall { name, args } => match &name.keyspace {
-            Some(k) => format!("{k}.{}({})", name.name, join(args)),
-            None => format!("{}({})", name.name, join(args)),
-        },
-        Term::TypeHint(t, inner) => format!("({}){}", raw_type_text(t), term_text(inner)),
-        Term::Negate(inner) => format!("-{}", term_text(inner)),
     }
 }
 
@@ -175,8 +162,15 @@ struct Using {
     ttl_set: bool,
 }
 
-fn eval_using(using: &[UsingParam], values: &Values<'_>, default_ttl: i32) -> Result<Using, Error> {
+/// The `USING` attributes of a write on `table` at `now` (seconds); the TTL checked as Cassandra's
+/// `Attributes.getTimeToLive` does (an absent TTL is the table default and is checked too; an unset
+/// one is the default, unchecked).
+fn eval_using(using: &[UsingParam], values: &Values<'_>, table: &Table, now: i32) -> Result<Using, Error> {
+    let default_ttl = table.params.default_time_to_live;
     let mut out = Using { timestamp: None, timestamp_set: false, ttl: default_ttl, ttl_set: false };
+    if !using.iter().any(|u| matches!(u, UsingParam::Ttl(_))) {
+        check_expiration_overflow(table, default_ttl, true, now)?;
+    }
     for u in using {
         match u {
             UsingParam::Timestamp(t) => {
@@ -201,6 +195,7 @@ fn eval_using(using: &[UsingParam], values: &Values<'_>, default_ttl: i32) -> Re
                                 "ttl is too large. requested ({v}) maximum ({MAX_TTL})"
                             )));
                         }
+                        check_expiration_overflow(table, v, false, now)?;
                         out.ttl = v;
                     }
                     Bound::Null => out.ttl = 0,
@@ -1269,7 +1264,7 @@ impl Plan {
                 ops.push(Op { col: idx, kind: OpKind::Set(eval(term, &col.typ, &col.name, column_values)?) });
             }
         }
-        let using = eval_using(&stmt.using, values, table.params.default_time_to_live)?;
+        let using = eval_using(&stmt.using, values, &table, now)?;
         let only_static = !has_ck && applies_only_to_static(&table, Kind::Insert, &ops, &conditions);
         let keys = analyze_where(&table, Kind::Insert, &where_clause, column_values, only_static)?;
         Plan::finish(table, Kind::Insert, using, default_timestamp, now, keys, ops, conditions, only_static)
@@ -1282,7 +1277,7 @@ impl Plan {
         default_timestamp: Option<i64>,
         now: i32,
     ) -> Result<Plan, Error> {
-        let using = eval_using(&stmt.using, values, table.params.default_time_to_live)?;
+        let using = eval_using(&stmt.using, values, &table, now)?;
         let conditions = match &stmt.conditions {
             None => Conditions::None,
             Some(ast::Conditions::Exists) => Conditions::Exists,
@@ -1307,7 +1302,8 @@ impl Plan {
         default_timestamp: Option<i64>,
         now: i32,
     ) -> Result<Plan, Error> {
-        let using = eval_using(&stmt.using, values, 0)?;
+        // A DELETE writes no TTL, but Cassandra checks the table's default one all the same.
+        let using = Using { ttl: 0, ..eval_using(&stmt.using, values, &table, now)? };
         let conditions = match &stmt.conditions {
             None => Conditions::None,
             Some(ast::Conditions::Exists) => Conditions::Exists,
@@ -1439,7 +1435,7 @@ impl Plan {
                                 timestamp: ts,
                                 ttl: self.ttl,
                                 local_expiration_time: if self.ttl > 0 {
-                                    self.now.saturating_add(self.ttl)
+                                    self.now.saturating_add(self.ttl).min(NO_DELETION_TIME - 1)
                                 } else {
                                     NO_DELETION_TIME
                                 },
@@ -1741,21 +1737,23 @@ fn apply_op(
 // ---------------------------------------------------------------------------------------------
 // Counters
 
-/// Reads the live view of a partition of a table (by id).
+/// Reads a partition of a table (by id).
 pub type ReadPartition<'a> = dyn FnMut(uuid::Uuid, &Bytes) -> Result<Option<Partition>, Error> + 'a;
 
-/// The value and write time of a counter cell in a live row.
-pub fn counter_cell(row: Option<&Row>, column: &[u8]) -> Option<(i64, i64)> {
-    let cell = row?.cells.iter().find(|c| c.column.as_ref() == column && c.path.is_none())?;
-    let v = cell.cell.value.as_ref()?;
-    let value = <[u8; 8]>::try_from(v.as_ref()).map(i64::from_be_bytes).ok()?;
-    Some((value, cell.cell.timestamp))
-}
-
 /// Turns counter deltas into cells holding the new absolute values: the current value of each counter
-/// (read from `current`) plus the sum of its deltas, written at a timestamp after the current one.
-/// Counters are plain cells on this single node; the caller holds the partition locks.
-pub fn resolve_counters(deltas: Vec<CounterDelta>, current: &mut ReadPartition<'_>) -> Result<Vec<Mutation>, Error> {
+/// (read from `current`, which gives the stored partition with its tombstones) plus the sum of its
+/// deltas, written at a timestamp after the current one. Counters are plain cells on this single node;
+/// the caller holds the partition locks.
+///
+/// As in Cassandra, where a counter cell's tombstone wins over any counter cell whatever their
+/// timestamps (`Cells.resolveCounter`, CASSANDRA-7346), a counter whose column was deleted
+/// (`DELETE c FROM ...`) stays deleted: increments are dropped until compaction purges the tombstone.
+/// A counter in a deleted row or partition starts again from 0: those deletions only shadow older cells.
+pub fn resolve_counters(
+    deltas: Vec<CounterDelta>,
+    current: &mut ReadPartition<'_>,
+    now: i32,
+) -> Result<Vec<Mutation>, Error> {
     type Key = (uuid::Uuid, Bytes, Option<Bytes>, Bytes);
     let mut sums: BTreeMap<Key, i64> = BTreeMap::new();
     for d in deltas {
@@ -1767,14 +1765,24 @@ pub fn resolve_counters(deltas: Vec<CounterDelta>, current: &mut ReadPartition<'
     for ((table, pk, ck, column), delta) in sums {
         let p = match cache.entry((table, pk.clone())) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(current(table, &pk)?),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(current(table, &pk)?.map(|mut p| {
+                storage_model::merge::normalize(&mut p);
+                p
+            })),
         };
         let p = p.as_ref();
         let row = match &ck {
             None => p.and_then(|p| p.static_row.as_ref()),
             Some(ck) => p.and_then(|p| p.rows.iter().find(|r| r.clustering == *ck)),
         };
-        let (value, ts) = counter_cell(row, &column).unwrap_or((0, i64::MIN));
+        let cell = row.and_then(|r| r.cells.iter().find(|c| c.column == column && c.path.is_none()));
+        if cell.is_some_and(|c| c.cell.is_tombstone()) {
+            continue;
+        }
+        let live = cell.filter(|c| c.cell.is_live(now));
+        let (value, ts) = live
+            .and_then(|c| Some((<[u8; 8]>::try_from(c.cell.value.as_ref()?.as_ref()).ok()?, c.cell.timestamp)))
+            .map_or((0, i64::MIN), |(v, ts)| (i64::from_be_bytes(v), ts));
         let timestamp = crate::clock::write_timestamp().max(ts.saturating_add(1));
         let cell = ColumnCell {
             column,

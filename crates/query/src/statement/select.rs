@@ -77,6 +77,116 @@ struct Query {
     aggregation: Aggregation,
     /// For IN on the partition key with ORDER BY: the ordering columns, descending or not.
     post_order: Option<(Vec<usize>, bool)>,
+    /// `GROUP BY …, f(c, …)`: the function ending the group key.
+    group_fn: Option<GroupFn>,
+}
+
+/// The function of a clustering column that ends a GROUP BY (`floor(t, 1h)`): rows are in the same
+/// group when the key prefix and the function's value on their column are (`GroupMaker.WithSelector`).
+struct GroupFn {
+    fun: crate::functions::Function,
+    column: usize,
+    /// The function's arguments: `None` for the column, else a constant term.
+    args: Vec<Option<Term>>,
+}
+
+impl GroupFn {
+    /// Binds the constant arguments.
+    fn bind(&self, values: &Values<'_>) -> Result<Vec<Option<Bytes>>, Error> {
+        let mut out = Vec::with_capacity(self.args.len());
+        for (i, (a, t)) in self.args.iter().zip(&self.fun.args).enumerate() {
+            out.push(match a {
+                None => None,
+                Some(term) => match eval(term, t, &crate::functions::arg_spec_name(&self.fun, i), values)? {
+                    Bound::Value(b) => Some(b),
+                    _ => None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The function's value on a row.
+    fn apply(&self, bound: &[Option<Bytes>], row: &CqlRow) -> Result<Option<Bytes>, Error> {
+        let args: Vec<Option<Bytes>> = self
+            .args
+            .iter()
+            .zip(bound)
+            .map(|(a, b)| if a.is_none() { row.values[self.column].clone() } else { b.clone() })
+            .collect();
+        self.fun.execute(&args)
+    }
+}
+
+/// The function of a GROUP BY (`SelectStatement.RawStatement.getAggregationSpecFactory`): one
+/// clustering column among its arguments, constants for the others, and a monotonic function.
+fn group_by_function(table: &Table, name: &ast::QualifiedName, args: &[ast::SelectorExpr]) -> Result<GroupFn, Error> {
+    use crate::functions::{self, Arg, ArgKind, Impl, Site};
+    use ast::SelectorExpr;
+    let columns: Vec<&String> =
+        args.iter().filter_map(|a| if let SelectorExpr::Column(c) = a { Some(c) } else { None }).collect();
+    let Some(column_name) = columns.first() else {
+        return Err(Error::invalid("GROUP BY functions must have one clustering column name as parameter"));
+    };
+    if columns.len() > 1 {
+        return Err(Error::invalid(format!(
+            "GROUP BY functions accept only one clustering column as parameter, got: {}",
+            columns.iter().map(|c| crate::schema::quote_identifier(c)).collect::<Vec<_>>().join(",")
+        )));
+    }
+    let column = table.column_index(column_name).ok_or_else(|| undefined_column(table, column_name))?;
+    let def = &table.columns[column];
+    let mut fargs = Vec::with_capacity(args.len());
+    let mut terms = Vec::with_capacity(args.len());
+    for a in args {
+        match a {
+            SelectorExpr::Column(_) => {
+                fargs.push(Arg { kind: ArgKind::Typed(def.typ.clone()), text: def.name.clone() });
+                terms.push(None);
+            }
+            SelectorExpr::Term(t) => {
+                let kind = match t {
+                    Term::Literal(l) => ArgKind::Literal(l),
+                    Term::Null => ArgKind::Null,
+                    Term::BindMarker(_) => ArgKind::Marker,
+                    other => ArgKind::Composite(other),
+                };
+                fargs.push(Arg { kind, text: functions::term_text(t) });
+                terms.push(Some(t.clone()));
+            }
+            _ => return Err(Error::invalid(
+                "Group by currently only support groups of columns following their declared order in the PRIMARY KEY",
+            )),
+        }
+    }
+    let pk_types: Vec<CqlType> = table.partition_key().iter().map(|c| c.typ.clone()).collect();
+    let fun = functions::resolve(name, &fargs, None, &pk_types, Site::Selection)?
+        .ok_or_else(|| Error::invalid(format!("Unknown function '{}'", functions::display_name(name))))?;
+    if fun.is_aggregate() {
+        return Err(Error::invalid(format!(
+            "Aggregate functions are not supported within the GROUP BY clause, got: {}",
+            fun.qualified_name()
+        )));
+    }
+    if def.kind != ColumnKind::Clustering {
+        return Err(Error::invalid(format!(
+            "Group by functions are only supported on clustering columns, got {}",
+            crate::schema::quote_identifier(&def.name)
+        )));
+    }
+    // Monotonic: the temporal conversions, and floor applied to its column with constant arguments.
+    let monotonic = match fun.imp {
+        Impl::ToDate | Impl::ToTimestamp | Impl::ToUnixTimestamp => true,
+        Impl::Floor => terms.first().is_some_and(Option::is_none),
+        _ => false,
+    };
+    if !monotonic {
+        return Err(Error::invalid(format!(
+            "Only monotonic functions are supported in the GROUP BY clause. Got: {} ",
+            fun.signature()
+        )));
+    }
+    Ok(GroupFn { fun, column, args: terms })
 }
 
 /// Cassandra's checks of a SELECT against its table (`SelectStatement.RawStatement.prepare`).
@@ -125,6 +235,7 @@ fn analyze(
         }
     }
 
+    let mut group_fn: Option<GroupFn> = None;
     let aggregation = if stmt.group_by.is_empty() {
         if sel.aggregate {
             Aggregation::Everything
@@ -138,7 +249,25 @@ fn analyze(
         let mut clustering_prefix = 0usize;
         let order_msg =
             "Group by currently only support groups of columns following their declared order in the PRIMARY KEY";
-        for name in &stmt.group_by {
+        for g in &stmt.group_by {
+            let name = match g {
+                ast::SelectorExpr::Column(name) => {
+                    if group_fn.is_some() {
+                        return Err(Error::invalid(
+                            "Functions are only supported on the last element of the GROUP BY clause",
+                        ));
+                    }
+                    name.clone()
+                }
+                ast::SelectorExpr::FunctionCall { name, args } => {
+                    let f = group_by_function(table, name, args)?;
+                    let column = table.columns[f.column].name.clone();
+                    group_fn = Some(f);
+                    column
+                }
+                _ => return Err(Error::invalid(order_msg)),
+            };
+            let name = &name;
             let def = table.column(name).ok_or_else(|| undefined_column(table, name))?;
             if !def.is_primary_key() {
                 return Err(Error::invalid(format!(
@@ -174,7 +303,10 @@ fn analyze(
     }
 
     let mut post_order = None;
-    if !stmt.order_by.is_empty() {
+    if !stmt.order_by.is_empty() && stmt.ann.is_empty() {
+        if plan.uses_index {
+            return Err(Error::invalid("ORDER BY with 2ndary indexes is not supported."));
+        }
         if plan.key_range {
             return Err(Error::invalid(
                 "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.",
@@ -218,10 +350,10 @@ fn analyze(
             post_order = Some((columns, desc));
         }
     }
-    if !stmt.allow_filtering && plan.key_range && plan.clustering_restricted {
+    if !stmt.allow_filtering && plan.needs_filtering {
         return Err(Error::invalid(FILTERING_MESSAGE));
     }
-    Ok(Query { sel, plan, aggregation, post_order })
+    Ok(Query { sel, plan, aggregation, post_order, group_fn })
 }
 
 /// The columns a SELECT returns (for PREPARE's result metadata).
@@ -413,6 +545,52 @@ fn for_each_row(
                 }
             }
         }
+        None if plan.lookup.is_some() && table.virtual_table.is_none() => {
+            let Some(lookup) = &plan.lookup else { return Ok(()) };
+            let index = &table.indexes[lookup.index];
+            let candidates = match &lookup.range {
+                Some(range) => crate::index::entries::range_candidates(ctx.storage, index, range, ctx.now_seconds)?,
+                None => crate::index::entries::candidates(
+                    ctx.storage,
+                    index,
+                    &lookup.key,
+                    resume.map(|r| &r.partition_key),
+                    ctx.now_seconds,
+                )?,
+            };
+            let in_scan = |k: &Bytes| {
+                std::ops::RangeBounds::<Bytes>::contains(&(plan.scan_start.clone(), plan.scan_end.clone()), k)
+                    && resume.map(|r| *k >= r.partition_key).unwrap_or(true)
+            };
+            let mut i = 0;
+            while i < candidates.len() {
+                let pk = candidates[i].partition_key.clone();
+                let mut j = i;
+                let mut whole = false;
+                let mut wanted: Vec<&Bytes> = Vec::new();
+                while j < candidates.len() && candidates[j].partition_key == pk {
+                    match &candidates[j].clustering {
+                        None => whole = true,
+                        Some(c) => wanted.push(c),
+                    }
+                    j += 1;
+                }
+                i = j;
+                if !in_scan(&pk) {
+                    continue;
+                }
+                let mut rows = ctx.partition_rows(table, &pk)?;
+                if !whole {
+                    rows.retain(|r| wanted.iter().any(|w| **w == r.clustering));
+                }
+                if rows.is_empty() {
+                    continue;
+                }
+                if !visit_partition(rows, 0)? {
+                    break;
+                }
+            }
+        }
         None => {
             let mut start = plan.scan_start.clone();
             if let Some(r) = resume {
@@ -430,6 +608,84 @@ fn for_each_row(
         }
     }
     Ok(())
+}
+
+/// The checks `SelectStatement.execute` makes on a top-k (ANN) query, then SAI's limit, with the
+/// warnings Cassandra sends: consistency levels above ONE are downgraded, and a page smaller than
+/// the LIMIT grows to it (the rows come in one page).
+fn top_k_checks(
+    aggregation: Aggregation,
+    options: &QueryOptions,
+    limit: Option<i32>,
+    per_partition_limit: Option<i32>,
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    if aggregation != Aggregation::None {
+        return Err(Error::invalid("Top-K queries can not be run with aggregation"));
+    }
+    let cl = options.consistency;
+    let name = crate::trace::consistency_name;
+    if matches!(cl, 8 | 9) {
+        return Err(Error::invalid(format!(
+            "Top-K queries can only be run with consistency level ONE/LOCAL_ONE. Consistency level {} was used.",
+            name(cl)
+        )));
+    }
+    if !matches!(cl, 1 | 10 | 11) {
+        // LOCAL_QUORUM is datacenter-local: it becomes LOCAL_ONE, the others ONE.
+        let downgrade = if cl == 6 { 10 } else { 1 };
+        warnings.push(format!(
+            "Top-K queries can only be run with consistency level ONE / LOCAL_ONE / NODE_LOCAL. Consistency level {} was requested. Downgrading the consistency level to {}.",
+            name(cl),
+            name(downgrade)
+        ));
+    }
+    let Some(limit) = limit else {
+        return Err(Error::invalid(
+            "Top-K queries must have a limit specified and the limit must be less than the query page size",
+        ));
+    };
+    if per_partition_limit.is_some() {
+        return Err(Error::invalid("Top-K queries do not support per-partition limits"));
+    }
+    if let Some(page) = options.page_size.filter(|p| *p > 0 && *p < limit) {
+        warnings.push(format!(
+            "Top-K queries do not support paging and the page size is set to {page}, which is less than LIMIT {limit}. The page size has been set to {limit} to match the LIMIT."
+        ));
+    }
+    if limit > 1000 {
+        return Err(Error::invalid(format!(
+            "Use of ANN OF in an ORDER BY clause requires a LIMIT that is not greater than 1000. LIMIT was {limit}"
+        )));
+    }
+    Ok(())
+}
+
+/// The rows nearest the ANN query vector, nearest first (exact search over the rows the
+/// restrictions select; ties keep token order).
+fn ann_rows(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    plan: &Plan,
+    ann: &restrict::AnnOrder,
+    distinct: bool,
+    limit: usize,
+) -> Result<Vec<CqlRow>, Error> {
+    let dimension = ann.vector.len();
+    let mut scored: Vec<(f32, CqlRow)> = Vec::new();
+    for_each_row(ctx, table, plan, distinct, None, &mut |row, _| {
+        let v = row.values.get(ann.column).and_then(|v| v.as_ref());
+        if let Some(v) = v.and_then(|b| crate::index::vector::floats(b, dimension)) {
+            let zero_cosine = ann.similarity == crate::index::Similarity::Cosine && crate::index::vector::is_zero(&v);
+            if !zero_cosine {
+                scored.push((crate::index::vector::score(ann.similarity, &ann.vector, &v), row.clone()));
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(Ordering::Equal));
+    scored.truncate(limit);
+    Ok(scored.into_iter().map(|(_, r)| r).collect())
 }
 
 /// One result row, with the row it came from (for post-query ordering).
@@ -501,7 +757,8 @@ pub fn execute_with_warnings(
     values: &Values<'_>,
     options: &QueryOptions,
 ) -> Result<(Rows, Vec<String>), Error> {
-    let Query { mut sel, plan, aggregation, post_order } = analyze(stmt, table, Some(values), None)?;
+    let Query { mut sel, plan, aggregation, post_order, group_fn } = analyze(stmt, table, Some(values), None)?;
+    let group_fn_args = group_fn.as_ref().map(|g| g.bind(values)).transpose()?;
     let mut warnings = Vec::new();
     if aggregation != Aggregation::None {
         if !plan.partition_restricted {
@@ -515,7 +772,10 @@ pub fn execute_with_warnings(
     let limit = limit_value(&stmt.limit, "[limit]", values)?;
     let per_partition_limit = limit_value(&stmt.per_partition_limit, "[per_partition_limit]", values)?;
     let mut page_size = options.page_size.filter(|p| *p > 0).map(|p| p as usize);
-    if post_order.is_some() && aggregation != Aggregation::Everything && page_size.is_some() {
+    // Cassandra does not page a query whose LIMIT fits in one page (SelectStatement.execute).
+    let fits_one_page = aggregation == Aggregation::None
+        && matches!((limit, page_size), (Some(l), Some(p)) if usize::try_from(l).is_ok_and(|l| l <= p));
+    if post_order.is_some() && aggregation != Aggregation::Everything && page_size.is_some() && !fits_one_page {
         return Err(Error::invalid(ORDER_BY_WITH_IN_AND_PAGING));
     }
     // Everything is aggregated into one row: read it all, in one page.
@@ -544,6 +804,24 @@ pub fn execute_with_warnings(
         pager.remaining = None;
     }
     let distinct = stmt.distinct;
+    if let Some(ann) = &plan.ann {
+        top_k_checks(aggregation, options, limit, per_partition_limit, &mut warnings)?;
+        let rows = ann_rows(ctx, table, &plan, ann, distinct, limit.unwrap_or(1000) as usize)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(sel.project(row, &consts)?);
+        }
+        let rows = Rows {
+            metadata: ResultMetadata {
+                columns: sel.specs,
+                paging_state: None,
+                no_metadata: options.skip_metadata,
+                new_metadata_id: None,
+            },
+            rows: out,
+        };
+        return Ok((rows, warnings));
+    }
     match aggregation {
         Aggregation::None => {
             for_each_row(ctx, table, &plan, distinct, resume.as_ref(), &mut |row, key_index| {
@@ -571,8 +849,13 @@ pub fn execute_with_warnings(
         }
         Aggregation::Groups(prefix) => {
             let pk_count = table.partition_key_count;
-            let group_key = |row: &CqlRow| -> (Bytes, Vec<Option<Bytes>>) {
-                (row.partition_key.clone(), row.values[pk_count..pk_count + prefix].to_vec())
+            // With a GROUP BY function, the last element of the key is its value on the row.
+            let group_key = |row: &CqlRow| -> Result<(Bytes, Vec<Option<Bytes>>), Error> {
+                let mut key = row.values[pk_count..pk_count + prefix].to_vec();
+                if let (Some(g), Some(bound), Some(last)) = (&group_fn, &group_fn_args, key.last_mut()) {
+                    *last = g.apply(bound, row)?;
+                }
+                Ok((row.partition_key.clone(), key))
             };
             struct Current {
                 key: (Bytes, Vec<Option<Bytes>>),
@@ -588,7 +871,7 @@ pub fn execute_with_warnings(
                 Ok(())
             };
             for_each_row(ctx, table, &plan, distinct, resume.as_ref(), &mut |row, key_index| {
-                let key = group_key(row);
+                let key = group_key(row)?;
                 if current.as_ref().map(|c| c.key != key).unwrap_or(false) {
                     if let Some(c) = current.take() {
                         close(&mut pager, c)?;

@@ -25,7 +25,14 @@ fn round_trip(typ: &CqlType, value: &[u8], reversed: bool) -> Vec<u8> {
 /// memcmp order is `compare` order (reversed for DESC), the first byte is in 0x01..=0xFE, and
 /// decoding gives back a value equal to the original for the comparator.
 fn check_pair(typ: &CqlType, a: &[u8], b: &[u8]) -> Result<(), TestCaseError> {
-    let expected = CqlValue::compare(typ, a, b);
+    let mut expected = CqlValue::compare(typ, a, b);
+    if *typ == native(NativeType::Decimal) && expected == Ordering::Equal {
+        // Decimals equal in value sort by scale.
+        expected = match (a.first_chunk::<4>(), b.first_chunk::<4>()) {
+            (Some(x), Some(y)) => i32::from_be_bytes(*x).cmp(&i32::from_be_bytes(*y)),
+            _ => expected,
+        };
+    }
     for reversed in [false, true] {
         let (ca, cb) = (code(typ, a, reversed), code(typ, b, reversed));
         let wanted = if reversed { expected.reverse() } else { expected };
@@ -36,6 +43,9 @@ fn check_pair(typ: &CqlType, a: &[u8], b: &[u8]) -> Result<(), TestCaseError> {
         }
         let decoded = round_trip(typ, a, reversed);
         prop_assert_eq!(CqlValue::compare(typ, &decoded, a), Ordering::Equal);
+        if *typ == native(NativeType::Decimal) {
+            prop_assert_eq!(decoded.get(..4), a.get(..4), "decimal scale kept");
+        }
         CqlValue::validate(typ, &decoded).map_err(|e| TestCaseError::fail(e.0))?;
     }
     Ok(())
@@ -131,12 +141,26 @@ fn duration_and_counter_are_not_clustering_types() {
 }
 
 #[test]
-fn decimals_equal_in_value_share_one_code() {
+fn decimals_keep_their_scale() {
     let typ = native(NativeType::Decimal);
-    let one = [0, 0, 0, 1, 10];
-    let one_hundredth = [0, 0, 0, 2, 100];
-    assert_eq!(code(&typ, &one, false), code(&typ, &one_hundredth, false));
-    assert_eq!(round_trip(&typ, &one_hundredth, false), vec![0, 0, 0, 0, 1]);
+    let one_point_zero_zero = [0, 0, 0, 2, 100];
+    let ten = [0, 0, 0, 0, 10];
+    let zero_point_zero = [0, 0, 0, 1, 0];
+    let minus_one_point_five_zero = [0, 0, 0, 2, 0xFF, 0x6A];
+    for value in [&one_point_zero_zero[..], &ten, &zero_point_zero, &minus_one_point_five_zero] {
+        assert_eq!(round_trip(&typ, value, false), value);
+        assert_eq!(round_trip(&typ, value, true), value);
+    }
+}
+
+#[test]
+fn decimals_equal_in_value_sort_together_by_scale() {
+    let typ = native(NativeType::Decimal);
+    let (one_point_zero, one_point_zero_zero) = ([0, 0, 0, 1, 10], [0, 0, 0, 2, 100]);
+    let (one_point_five, ten_e_minus_one) = ([0, 0, 0, 1, 15], [0, 0, 0, 0, 2]);
+    assert!(code(&typ, &one_point_zero, false) < code(&typ, &one_point_zero_zero, false));
+    assert!(code(&typ, &one_point_zero_zero, false) < code(&typ, &one_point_five, false));
+    assert!(code(&typ, &one_point_five, false) < code(&typ, &ten_e_minus_one, false));
 }
 
 #[test]

@@ -26,6 +26,8 @@ pub enum FilterOp {
     ContainsKey(Bytes),
     /// `m[key] op value`.
     Entry(Bytes, Operator, Bytes),
+    /// `=` through an SAI index that analyzes text: equal once both sides are analyzed.
+    Analyzed(crate::index::Analyzer, Bytes),
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +81,40 @@ pub struct Plan {
     pub eq_columns: Vec<usize>,
     /// Some partition key column, or the token, is restricted.
     pub partition_restricted: bool,
+    /// The query reads through a secondary index (`usesSecondaryIndexing`).
+    pub uses_index: bool,
+    /// Without ALLOW FILTERING the query must be refused (`SelectStatement.checkNeedsFiltering`).
+    pub needs_filtering: bool,
+    /// An index partition listing every candidate row (an equality an index answers).
+    pub lookup: Option<IndexLookup>,
+    /// `ORDER BY v ANN OF [...]`.
+    pub ann: Option<AnnOrder>,
+}
+
+/// Candidates from an index: the index (position in `Table::indexes`) and its partition, or the
+/// slice of its value-ordered entries a range selects.
+#[derive(Debug, Clone)]
+pub struct IndexLookup {
+    pub index: usize,
+    pub key: Bytes,
+    pub range: Option<(Bytes, Option<Bytes>)>,
+}
+
+/// Vector ordering: the column, the query vector (empty when preparing) and the similarity.
+#[derive(Debug, Clone)]
+pub struct AnnOrder {
+    pub column: usize,
+    pub vector: Vec<f32>,
+    pub similarity: crate::index::Similarity,
+}
+
+/// One single-column restriction, as the index checks see it (`SingleRestriction`).
+#[derive(Debug, Clone)]
+struct Unit {
+    column: usize,
+    op: Operator,
+    /// `m[k] = v`
+    entry: bool,
 }
 
 impl Plan {
@@ -248,9 +284,16 @@ struct Build<'a> {
     regular_restricted: bool,
     non_pk_restricted: bool,
     clustering_contains: bool,
+    units: Vec<Unit>,
 }
 
 impl<'a> Build<'a> {
+    /// Some index of the table answers `op` on this column (`hasSupportingIndex`).
+    fn indexed(&self, column: usize, op: Operator, entry: bool) -> bool {
+        let col = &self.table.columns[column];
+        self.table.indexes.iter().any(|i| i.supports(col, op, entry))
+    }
+
     fn eval(&self, t: &Term, typ: &CqlType, name: &str) -> Result<Option<Bytes>, Error> {
         match self.values {
             None => Ok(None),
@@ -348,6 +391,7 @@ impl<'a> Build<'a> {
             op if col.is_primary_key() => FilterOp::Cmp(op, self.eval(&rel.rhs, &col.typ, name)?.unwrap_or_default()),
             op => FilterOp::Cmp(op, self.eval_filter(&rel.rhs, &col.typ, name, "value")?.unwrap_or_default()),
         };
+        self.units.push(Unit { column: idx, op: rel.op, entry: false });
         match col.kind {
             ColumnKind::PartitionKey | ColumnKind::Clustering => {
                 if col.kind == ColumnKind::PartitionKey && self.token_seen {
@@ -363,7 +407,9 @@ impl<'a> Build<'a> {
                         ));
                     }
                     let is_slice = matches!(op, FilterOp::Cmp(o, _) if o != Operator::Eq);
-                    if !matches!(op, FilterOp::Contains(_) | FilterOp::ContainsKey(_)) {
+                    if !matches!(op, FilterOp::Contains(_) | FilterOp::ContainsKey(_))
+                        && !self.indexed(idx, rel.op, false)
+                    {
                         self.clustering_mergeable(col, is_slice)?;
                     }
                 }
@@ -616,6 +662,11 @@ impl<'a> Build<'a> {
             None => ranges,
             Some(existing) => intersect_ranges(&existing, &ranges),
         });
+        for c in &cols {
+            if let Some(i) = table.column_index(&c.name) {
+                self.units.push(Unit { column: i, op: rel.op, entry: false });
+            }
+        }
         self.multi_len = self.multi_len.max(cols.len());
         self.multi_slice |= !is_eq;
         self.multi_eq |= is_eq;
@@ -649,6 +700,7 @@ impl<'a> Build<'a> {
             self.regular_restricted = true;
         }
         self.non_pk_restricted = true;
+        self.units.push(Unit { column: idx, op: rel.op, entry: true });
         self.filters.push(Filter { column: idx, op: FilterOp::Entry(k, rel.op, v) });
         Ok(())
     }
@@ -716,6 +768,7 @@ pub fn plan(
         regular_restricted: false,
         non_pk_restricted: false,
         clustering_contains: false,
+        units: Vec::new(),
     };
     for rel in &stmt.where_clause {
         match &rel.lhs {
@@ -727,19 +780,38 @@ pub fn plan(
     }
     b.clustering_contains = b.clustering.iter().any(|c| !c.others.is_empty());
     let allow = stmt.allow_filtering;
+    let ann = ann_ordering(&b, stmt)?;
+
+    // Which restrictions an index answers (StatementRestrictions' hasQueriableIndex).
+    let supported = |u: &Unit| b.indexed(u.column, u.op, u.entry);
+    let kind_of = |u: &Unit| table.columns[u.column].kind;
+    let has_clustering_index = b.units.iter().any(|u| kind_of(u) == ColumnKind::Clustering && supported(u));
+    let ann_indexed =
+        ann.as_ref().map(|a| table.indexes.iter().any(|i| i.supports_ann(&table.columns[a.column]))).unwrap_or(false);
+    let has_queriable_index = b.units.iter().any(supported) || ann_indexed;
 
     // Partition key: every column by = / IN, or a token range, or filtering.
     let pk_all_eq = b.partition.iter().all(|p| p.values.is_some() && p.others.is_empty() && !p.is_slice());
     let pk_any = b.partition.iter().any(|p| p.restricted);
     let pk_needs_filtering = pk_any && !pk_all_eq;
-    if pk_needs_filtering && !allow {
+    if pk_needs_filtering && !allow && !has_queriable_index {
         return Err(Error::invalid(FILTERING_MESSAGE));
+    }
+    let mut uses_index = false;
+    if (!pk_any && !b.token_seen) || pk_needs_filtering {
+        uses_index = has_queriable_index;
+    }
+    let key_range = !pk_all_eq;
+    // The restrictions the index query must answer (filterRestrictions).
+    let mut answered: Vec<&Unit> = Vec::new();
+    if uses_index || pk_needs_filtering {
+        answered.extend(b.units.iter().filter(|u| kind_of(u) == ColumnKind::PartitionKey));
     }
     let clustering_restricted = b.multi_len > 0 || b.clustering.iter().any(|c| c.restricted);
     if selects_only_static && clustering_restricted {
         return Err(Error::invalid("Cannot restrict clustering columns when selecting only static columns"));
     }
-    if b.clustering_contains && !allow {
+    if b.clustering_contains && !allow && !has_queriable_index {
         return Err(Error::invalid(
             "Clustering columns can only be restricted with CONTAINS with a secondary index or filtering",
         ));
@@ -764,22 +836,70 @@ pub fn plan(
         }
     }
     let clustering_needs_filtering = restricted_positions.iter().any(|p| *p >= prefix_len) || b.clustering_contains;
-    if clustering_needs_filtering && !allow {
-        for (i, p) in restricted_positions.iter().enumerate() {
-            if *p != i {
-                return Err(Error::invalid(format!(
-                    "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
-                    cols[*p].name, cols[i].name
-                )));
+    if clustering_needs_filtering && clustering_restricted {
+        if has_queriable_index {
+            uses_index = true;
+        } else if !allow {
+            for (i, p) in restricted_positions.iter().enumerate() {
+                if *p != i {
+                    return Err(Error::invalid(format!(
+                        "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
+                        cols[*p].name, cols[i].name
+                    )));
+                }
             }
         }
     }
-    if b.non_pk_restricted && !allow {
-        return Err(Error::invalid(FILTERING_MESSAGE));
+    if key_range && has_clustering_index {
+        uses_index = true;
     }
+    if uses_index || clustering_needs_filtering {
+        answered.extend(b.units.iter().filter(|u| kind_of(u) == ColumnKind::Clustering));
+    }
+    if b.non_pk_restricted || ann.is_some() {
+        let depends = |c: usize| table.indexes.iter().any(|i| i.column == table.columns[c].name);
+        if ann.is_some() {
+            let unindexed = b.units.iter().any(|u| kind_of(u) != ColumnKind::PartitionKey && !depends(u.column));
+            if pk_needs_filtering || unindexed {
+                return Err(Error::invalid(ANN_REQUIRES_INDEXED_FILTERING_MESSAGE));
+            }
+        } else if let Some(u) = b.units.iter().find(|u| {
+            matches!(kind_of(u), ColumnKind::Regular | ColumnKind::Static)
+                && matches!(table.columns[u.column].typ, CqlType::Vector { .. })
+        }) {
+            if depends(u.column) {
+                return Err(Error::invalid("Vector indexes only support ANN queries"));
+            }
+        }
+        if has_queriable_index {
+            uses_index = true;
+        } else if !allow {
+            return Err(Error::invalid(FILTERING_MESSAGE));
+        }
+        answered.extend(b.units.iter().filter(|u| matches!(kind_of(u), ColumnKind::Regular | ColumnKind::Static)));
+    }
+    let key_in = b.partition.iter().any(|p| p.is_in);
+    if uses_index && key_in {
+        return Err(Error::invalid(
+            "Select on indexed columns and with IN clause for the PRIMARY KEY are not supported",
+        ));
+    }
+    // StatementRestrictions.needFiltering: no index group answers every restriction.
+    let needs_filtering = (key_range || uses_index)
+        && if answered.is_empty() && ann.is_none() {
+            clustering_restricted
+        } else {
+            !crate::index::groups(table).iter().any(|g| {
+                answered.iter().all(|u| g.iter().any(|i| i.supports(&table.columns[u.column], u.op, u.entry)))
+                    && ann.as_ref().map(|a| g.iter().any(|i| i.supports_ann(&table.columns[a.column]))).unwrap_or(true)
+            })
+        };
+    if uses_index {
+        analyze_equalities(&mut b.filters, table);
+    }
+    let lookup = if uses_index && !pk_all_eq { index_lookup(&b, table) } else { None };
 
     let mut filters = b.filters;
-    let key_range = !pk_all_eq;
     let mut empty = false;
     let (mut scan_start, mut scan_end) = (KeyBound::Unbounded, KeyBound::Unbounded);
     let keys = if pk_all_eq {
@@ -937,7 +1057,7 @@ pub fn plan(
     }
     Ok(Plan {
         keys,
-        key_in: b.partition.iter().any(|p| p.is_in),
+        key_in,
         scan_start,
         scan_end,
         empty,
@@ -950,7 +1070,127 @@ pub fn plan(
         regular_restricted: b.regular_restricted,
         eq_columns,
         partition_restricted: pk_any || b.token_seen,
+        uses_index,
+        needs_filtering,
+        lookup,
+        ann,
     })
+}
+
+const ANN_REQUIRES_INDEXED_FILTERING_MESSAGE: &str =
+    "ANN ordering by vector requires all restricted column(s) to be indexed";
+
+/// `ORDER BY v ANN OF [...]`: Cassandra's `addOrderingRestrictions` and the checks on the ANN column.
+fn ann_ordering(b: &Build<'_>, stmt: &ast::Select) -> Result<Option<AnnOrder>, Error> {
+    let table = b.table;
+    let Some((pos, term)) = stmt.ann.first() else { return Ok(None) };
+    if stmt.ann.len() > 1 {
+        return Err(Error::invalid("Cannot specify more than one ANN ordering"));
+    }
+    if stmt.order_by.len() > 1 {
+        return Err(Error::invalid("ANN ordering does not support secondary ordering"));
+    }
+    let (name, order) = &stmt.order_by[*pos];
+    if *order == ast::Order::Desc {
+        return Err(Error::invalid("Descending ANN ordering is not supported"));
+    }
+    let column = table.column_index(name).ok_or_else(|| undefined_column(table, name))?;
+    let col = &table.columns[column];
+    let dimension = match &col.typ {
+        CqlType::Vector { element, dimension } if **element == CqlType::Native(cql_types::NativeType::Float) => {
+            *dimension
+        }
+        _ => return Err(Error::invalid("ANN ordering is only supported on float vector indexes")),
+    };
+    let Some(index) = table.indexes.iter().find(|i| i.column == col.name) else {
+        return Err(Error::invalid("ANN ordering by vector requires the column to be indexed"));
+    };
+    let similarity = index.similarity();
+    let vector = match b.values {
+        None => Vec::new(),
+        Some(values) => {
+            let bytes = non_null(eval(term, &col.typ, name, values)?, name)?;
+            let v = crate::index::vector::floats(&bytes, dimension as usize)
+                .ok_or_else(|| Error::invalid(format!("Invalid vector value for {name}")))?;
+            if similarity == crate::index::Similarity::Cosine && crate::index::vector::is_zero(&v) {
+                return Err(Error::invalid(
+                    "Zero and near-zero vectors cannot be indexed or queried with cosine similarity",
+                ));
+            }
+            v
+        }
+    };
+    Ok(Some(AnnOrder { column, vector, similarity }))
+}
+
+/// Equalities on columns an analyzing SAI index answers compare analyzed values.
+fn analyze_equalities(filters: &mut [Filter], table: &Table) {
+    for f in filters.iter_mut() {
+        let col = &table.columns[f.column];
+        let FilterOp::Cmp(Operator::Eq, v) = &f.op else { continue };
+        let analyzer = table.indexes.iter().find(|i| i.supports(col, Operator::Eq, false)).and_then(|i| i.analyzer());
+        if let Some(a) = analyzer {
+            f.op = FilterOp::Analyzed(a, a.apply(v));
+        }
+    }
+}
+
+/// An equality some index answers, as the index partition holding its candidates.
+fn index_lookup(b: &Build<'_>, table: &Table) -> Option<IndexLookup> {
+    b.values?;
+    for f in &b.filters {
+        let col = &table.columns[f.column];
+        let (op, entry, key) = match &f.op {
+            FilterOp::Cmp(Operator::Eq, v) => (Operator::Eq, false, crate::index::entries::value_key(v)),
+            FilterOp::Contains(v) => (Operator::Contains, false, crate::index::entries::value_key(v)),
+            FilterOp::ContainsKey(v) => (Operator::ContainsKey, false, crate::index::entries::value_key(v)),
+            FilterOp::Entry(k, Operator::Eq, v) => (Operator::Eq, true, crate::index::entries::entry_key(k, v)),
+            FilterOp::Analyzed(_, v) => (Operator::Eq, false, crate::index::entries::value_key(v)),
+            _ => continue,
+        };
+        if let Some(i) = table.indexes.iter().position(|i| i.supports(col, op, entry)) {
+            return Some(IndexLookup { index: i, key, range: None });
+        }
+    }
+    for (pos, c) in b.clustering.iter().enumerate() {
+        if let (Some(vals), false) = (&c.values, c.is_in) {
+            let col = &table.clustering()[pos];
+            if let Some(i) = table.indexes.iter().position(|i| i.supports(col, Operator::Eq, false)) {
+                return Some(IndexLookup { index: i, key: crate::index::entries::value_key(&vals[0]), range: None });
+            }
+        }
+    }
+    for (pos, c) in b.partition.iter().enumerate() {
+        if let (Some(vals), false) = (&c.values, c.is_in) {
+            let col = &table.partition_key()[pos];
+            if let Some(i) = table.indexes.iter().position(|i| i.supports(col, Operator::Eq, false)) {
+                return Some(IndexLookup { index: i, key: crate::index::entries::value_key(&vals[0]), range: None });
+            }
+        }
+    }
+    // A range on a column an SAI index keeps in value order.
+    for f in &b.filters {
+        let FilterOp::Cmp(op @ (Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte), _) = &f.op else {
+            continue;
+        };
+        let col = &table.columns[f.column];
+        let Some(i) = table.indexes.iter().position(|i| i.keeps_value_order(col) && i.supports(col, *op, false)) else {
+            continue;
+        };
+        let (mut lower, mut upper) = (None, None);
+        for g in b.filters.iter().filter(|g| g.column == f.column) {
+            match &g.op {
+                FilterOp::Cmp(Operator::Gt, v) => lower = Some((v.clone(), false)),
+                FilterOp::Cmp(Operator::Gte, v) => lower = Some((v.clone(), true)),
+                FilterOp::Cmp(Operator::Lt, v) => upper = Some((v.clone(), false)),
+                FilterOp::Cmp(Operator::Lte, v) => upper = Some((v.clone(), true)),
+                _ => {}
+            }
+        }
+        let range = crate::index::entries::value_range(&col.typ, lower.as_ref(), upper.as_ref())?;
+        return Some(IndexLookup { index: i, key: Bytes::new(), range: Some(range) });
+    }
+    None
 }
 
 fn push_column_filters(filters: &mut Vec<Filter>, column: usize, c: &Col) {
@@ -1023,6 +1263,7 @@ pub fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
             _ => false,
         },
         FilterOp::In(xs) => xs.iter().any(|x| cmp(x) == Ordering::Equal),
+        FilterOp::Analyzed(a, x) => a.apply(v) == *x,
         FilterOp::Contains(needle) | FilterOp::ContainsKey(needle) => {
             let Ok(value) = CqlValue::deserialize(&col.typ, v) else { return false };
             let key_side = matches!(filter.op, FilterOp::ContainsKey(_));
@@ -1061,5 +1302,78 @@ pub fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
                 _ => false,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::index::{IndexDef, IndexKind, TargetKind};
+    use crate::schema::TableParams;
+
+    fn table(class: Option<&str>) -> Table {
+        let mut t = Table::new(
+            "ks",
+            "t",
+            uuid::Uuid::nil(),
+            vec![("k".into(), CqlType::INT)],
+            vec![("c".into(), CqlType::INT, false)],
+            vec![("v".into(), CqlType::INT, false), ("w".into(), CqlType::INT, false)],
+            TableParams::default(),
+        );
+        let mut options = std::collections::BTreeMap::new();
+        options.insert("target".to_string(), "v".to_string());
+        if let Some(c) = class {
+            options.insert("class_name".to_string(), c.to_string());
+        }
+        t.indexes.push(IndexDef {
+            name: "t_v_idx".into(),
+            kind: if class.is_some() { IndexKind::Custom } else { IndexKind::Composites },
+            column: "v".into(),
+            target: TargetKind::Simple,
+            options,
+            storage_id: uuid::Uuid::nil(),
+        });
+        t
+    }
+
+    fn planned(t: &Table, q: &str) -> Result<Plan, Error> {
+        let ast::Statement::Select(s) = cql_parser::parse_statement(q).unwrap() else { panic!() };
+        let values = Values { values: &[], names: None, specs: &[] };
+        plan(&s, t, Some(&values), false)
+    }
+
+    #[test]
+    fn an_indexed_equality_reads_the_index_partition_of_its_value() {
+        let p = planned(&table(None), "SELECT * FROM t WHERE v = 3").unwrap();
+        assert!(p.uses_index && !p.needs_filtering);
+        let lookup = p.lookup.expect("index lookup");
+        assert_eq!(lookup.key, crate::index::entries::value_key(&3i32.to_be_bytes()));
+    }
+
+    #[test]
+    fn a_restricted_partition_is_read_directly_even_with_an_index() {
+        let p = planned(&table(None), "SELECT * FROM t WHERE k = 1 AND v = 3").unwrap();
+        assert!(p.uses_index && p.lookup.is_none() && p.keys.is_some());
+    }
+
+    #[test]
+    fn a_legacy_index_leaves_other_restrictions_to_filtering() {
+        let p = planned(&table(None), "SELECT * FROM t WHERE v = 3 AND w = 1").unwrap();
+        assert!(p.needs_filtering);
+        let p = planned(&table(None), "SELECT * FROM t WHERE v > 3 ALLOW FILTERING").unwrap();
+        assert!(!p.uses_index && p.lookup.is_none());
+    }
+
+    #[test]
+    fn an_sai_range_reads_a_slice_of_the_value_ordered_entries() {
+        let p = planned(&table(Some("sai")), "SELECT * FROM t WHERE v > 3 AND v <= 7").unwrap();
+        assert!(p.uses_index && !p.needs_filtering);
+        let expected = crate::index::entries::value_range(
+            &CqlType::INT,
+            Some(&(Bytes::copy_from_slice(&3i32.to_be_bytes()), false)),
+            Some(&(Bytes::copy_from_slice(&7i32.to_be_bytes()), true)),
+        );
+        assert_eq!(p.lookup.expect("index lookup").range, expected);
     }
 }

@@ -25,11 +25,32 @@ pub enum Meta {
     Ttl,
 }
 
+/// Which cells of a column `writetime()`/`ttl()` of a part of it reads.
+#[derive(Debug, Clone)]
+pub enum CellPick {
+    /// The column's one cell (a frozen or simple column).
+    Cell,
+    /// The cell of a non-frozen map or set element, by its key's constant slot (and key type).
+    Key(usize, CqlType),
+    /// The cell of a non-frozen UDT field, by its path.
+    Path(Bytes),
+    /// The cells of a non-frozen map or set between two keys (constant slots; key type).
+    Range(Option<usize>, Option<usize>, CqlType),
+}
+
 /// What one selector computes.
 #[derive(Debug, Clone)]
 pub enum Expr {
     Column(usize),
     Meta(Meta, usize),
+    /// `writetime(m[k])`, `ttl(u.f)`, `writetime(m[a..b])`, ...: the cells picked in the column, and the
+    /// selected value (no cell counts when it is null, or an empty slice).
+    MetaOf {
+        kind: Meta,
+        column: usize,
+        pick: CellPick,
+        value: Box<Expr>,
+    },
     /// A constant or bind marker: its value is bound once per execution.
     Const(usize),
     Call(Box<Function>, Vec<Expr>),
@@ -223,8 +244,11 @@ impl Builder<'_> {
             Meta::MaxWriteTime => "maxwritetime",
             Meta::Ttl => "ttl",
         };
-        let [SelectorExpr::Column(c)] = args else {
+        let [arg] = args else {
             return Err(Error::invalid(format!("Invalid arguments for {kind_name}")));
+        };
+        let SelectorExpr::Column(c) = arg else {
+            return self.meta_of_part(kind, kind_name, arg);
         };
         let i = self.column(c)?;
         let col = &self.table.columns[i];
@@ -235,6 +259,49 @@ impl Builder<'_> {
         // On a multi-cell column, one value per cell (MAXWRITETIME aggregates them).
         let typ = if col.typ.is_multi_cell() && kind != Meta::MaxWriteTime { CqlType::list(simple) } else { simple };
         Ok(Prepared { expr: Expr::Meta(kind, i), typ, name: format!("{kind_name}({})", col.name), aggregate: false })
+    }
+
+    /// `writetime()`, `maxwritetime()` or `ttl()` of an element, slice or field of a column (CASSANDRA-8877):
+    /// on a non-frozen collection or UDT the cells of the elements selected, else the column's cell, if
+    /// the selected value exists.
+    fn meta_of_part(&mut self, kind: Meta, kind_name: &str, arg: &SelectorExpr) -> Result<Prepared, Error> {
+        let mut root = arg;
+        while let SelectorExpr::Field(inner, _) | SelectorExpr::Element(inner, _) | SelectorExpr::Slice(inner, _, _) =
+            root
+        {
+            root = inner;
+        }
+        let SelectorExpr::Column(c) = root else {
+            return Err(Error::invalid(format!("Invalid arguments for {kind_name}")));
+        };
+        let column = self.column(c)?;
+        if self.table.columns[column].is_primary_key() {
+            return Err(Error::invalid(format!("Cannot use selection function {kind_name} on PRIMARY KEY part {c}")));
+        }
+        let p = self.prepare(arg, None)?;
+        let multi_cell = self.table.columns[column].typ.is_multi_cell();
+        // The selector applied to the column itself.
+        let mut first = &p.expr;
+        while let Expr::Field(inner, _) | Expr::Element(inner, _, _) | Expr::Slice(inner, _, _, _) = first {
+            if matches!(inner.as_ref(), Expr::Column(_)) {
+                break;
+            }
+            first = inner;
+        }
+        let pick = match first {
+            Expr::Element(_, typ, slot) if multi_cell => CellPick::Key(*slot, key_type(typ)),
+            Expr::Slice(_, typ, from, to) if multi_cell => CellPick::Range(*from, *to, key_type(typ)),
+            Expr::Field(_, pos) if multi_cell => CellPick::Path(Bytes::copy_from_slice(&(*pos as u16).to_be_bytes())),
+            _ => CellPick::Cell,
+        };
+        let simple = if kind == Meta::Ttl { CqlType::INT } else { CqlType::BIGINT };
+        let list = matches!(pick, CellPick::Range(..)) && std::ptr::eq(first, &p.expr) && kind != Meta::MaxWriteTime;
+        Ok(Prepared {
+            typ: if list { CqlType::list(simple) } else { simple },
+            name: format!("{kind_name}({})", p.name),
+            expr: Expr::MetaOf { kind, column, pick, value: Box::new(p.expr) },
+            aggregate: false,
+        })
     }
 
     fn call(&mut self, name: &ast::QualifiedName, args: &[SelectorExpr]) -> Result<Prepared, Error> {
@@ -431,13 +498,13 @@ impl Selection {
                 let now = self.now_seconds;
                 match kind {
                     Meta::MaxWriteTime => {
-                        elements.iter().map(|(ts, _)| *ts).max().map(|ts| Bytes::copy_from_slice(&ts.to_be_bytes()))
+                        elements.iter().map(|(_, ts, _)| *ts).max().map(|ts| Bytes::copy_from_slice(&ts.to_be_bytes()))
                     }
                     Meta::WriteTime => {
-                        Some(serialize_list(elements.iter().map(|(ts, _)| Some(ts.to_be_bytes().to_vec()))))
+                        Some(serialize_list(elements.iter().map(|(_, ts, _)| Some(ts.to_be_bytes().to_vec()))))
                     }
                     Meta::Ttl => Some(serialize_list(
-                        elements.iter().map(|(_, exp)| (*exp > 0).then(|| (exp - now).to_be_bytes().to_vec())),
+                        elements.iter().map(|(_, _, exp)| (*exp > 0).then(|| (exp - now).to_be_bytes().to_vec())),
                     )),
                 }
             }
@@ -450,6 +517,57 @@ impl Selection {
                     Meta::Ttl => meta
                         .filter(|(_, expires)| *expires > 0)
                         .map(|(_, expires)| Bytes::copy_from_slice(&(expires - self.now_seconds).to_be_bytes())),
+                }
+            }
+            Expr::MetaOf { kind, column, pick, value } => {
+                let Some(row) = row else { return Ok(None) };
+                let selected = self.eval(value, Some(row), consts, aggs)?;
+                let is_slice = matches!(value.as_ref(), Expr::Slice(..));
+                if selected.as_ref().is_none_or(|v| is_slice && v.get(..4).is_none_or(|n| n == [0, 0, 0, 0])) {
+                    return Ok(None);
+                }
+                let elements = row.element_meta.get(*column).map(Vec::as_slice).unwrap_or_default();
+                let key = |slot: &Option<usize>| slot.and_then(|i| consts.get(i).cloned().flatten());
+                let picked: Vec<(i64, i32)> = match pick {
+                    CellPick::Cell => row.cell_meta.get(*column).cloned().flatten().into_iter().collect(),
+                    CellPick::Key(slot, kt) => match key(&Some(*slot)) {
+                        Some(k) => elements
+                            .iter()
+                            .filter(|(p, _, _)| CqlValue::compare(kt, p, &k).is_eq())
+                            .map(|(_, ts, exp)| (*ts, *exp))
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                    CellPick::Path(path) => {
+                        elements.iter().filter(|(p, _, _)| p == path).map(|(_, ts, exp)| (*ts, *exp)).collect()
+                    }
+                    CellPick::Range(from, to, kt) => {
+                        let (from, to) = (key(from), key(to));
+                        elements
+                            .iter()
+                            .filter(|(p, _, _)| from.as_ref().is_none_or(|f| CqlValue::compare(kt, p, f).is_ge()))
+                            .filter(|(p, _, _)| to.as_ref().is_none_or(|t| CqlValue::compare(kt, p, t).is_le()))
+                            .map(|(_, ts, exp)| (*ts, *exp))
+                            .collect()
+                    }
+                };
+                if picked.is_empty() {
+                    return Ok(None);
+                }
+                let now = self.now_seconds;
+                let ttl = |exp: i32| (exp > 0).then(|| (exp - now).to_be_bytes().to_vec());
+                let as_list = matches!(pick, CellPick::Range(..))
+                    && matches!(value.as_ref(), Expr::Slice(inner, ..) if matches!(inner.as_ref(), Expr::Column(_)));
+                match kind {
+                    Meta::MaxWriteTime => {
+                        picked.iter().map(|(ts, _)| *ts).max().map(|ts| Bytes::copy_from_slice(&ts.to_be_bytes()))
+                    }
+                    Meta::WriteTime if as_list => {
+                        Some(serialize_list(picked.iter().map(|(ts, _)| Some(ts.to_be_bytes().to_vec()))))
+                    }
+                    Meta::Ttl if as_list => Some(serialize_list(picked.iter().map(|(_, exp)| ttl(*exp)))),
+                    Meta::WriteTime => Some(Bytes::copy_from_slice(&picked[0].0.to_be_bytes())),
+                    Meta::Ttl => ttl(picked[0].1).map(Bytes::from),
                 }
             }
             Expr::Const(i) => consts.get(*i).cloned().flatten(),

@@ -1,0 +1,382 @@
+//! The hidden storage table of an index: one partition per indexed value, one row per base row
+//! holding it.
+//!
+//! - partition key: `storage_key(value)` (the value's token, then the value; an `entries()` index
+//!   holds the map key and value serialized as a pair);
+//! - clustering: the base row's partition key (its storage key, escaped so it sorts and ends
+//!   unambiguously) then the base row's clustering key. Index partitions thus list base rows in
+//!   token order, as a scan returns them. An empty clustering after the partition key stands for
+//!   the whole partition (indexes on partition key components and static columns);
+//! - for an SAI index on a type it answers ranges on, the same entries again in the partition
+//!   [`ORDERED_KEY`], their clustering prefixed by the value's byte-comparable encoding, so a
+//!   range is one slice.
+//!
+//! Entries are added in the same atomic `apply` as the base write, carry the base cell's timestamp
+//! (and, for a simple column, its TTL), and are never deleted: reads re-check every candidate
+//! against the live base row, so an overwritten, deleted or expired value only leaves a stale entry
+//! that is skipped.
+
+use bytes::Bytes;
+use cql_types::key;
+use storage::Storage;
+use storage_model::{LivenessInfo, Mutation, Partition, Row, NO_DELETION_TIME};
+
+use super::{IndexDef, TargetKind};
+use crate::schema::{ColumnKind, Table};
+use crate::Error;
+
+fn storage_error(e: storage::StorageError) -> Error {
+    Error::Server(format!("storage error: {e}"))
+}
+
+/// Escapes `bytes` so the result sorts as `bytes` does and ends unambiguously: 0x00 becomes
+/// 0x00 0xFF, and 0x00 0x00 terminates.
+fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+    for &b in bytes {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0, 0]);
+}
+
+/// Splits an entry's clustering into the base partition key and the base clustering.
+pub fn split_entry(clustering: &[u8]) -> Option<(Bytes, Bytes)> {
+    let mut pk = Vec::new();
+    let mut i = 0;
+    while i < clustering.len() {
+        let b = clustering[i];
+        if b == 0 {
+            match clustering.get(i + 1) {
+                Some(0xFF) => {
+                    pk.push(0);
+                    i += 2;
+                }
+                Some(0) => return Some((Bytes::from(pk), Bytes::copy_from_slice(&clustering[i + 2..]))),
+                _ => return None,
+            }
+        } else {
+            pk.push(b);
+            i += 1;
+        }
+    }
+    None
+}
+
+fn entry_clustering(partition_key: &[u8], clustering: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(partition_key.len() + clustering.len() + 4);
+    escape(partition_key, &mut out);
+    out.extend_from_slice(clustering);
+    Bytes::from(out)
+}
+
+/// The index partition of a value.
+pub fn value_key(value: &[u8]) -> Bytes {
+    Bytes::from(key::storage_key(value))
+}
+
+/// The index partition of a map entry (`entries()` indexes).
+pub fn entry_key(map_key: &[u8], map_value: &[u8]) -> Bytes {
+    let mut v = Vec::with_capacity(map_key.len() + map_value.len() + 8);
+    v.extend_from_slice(&(map_key.len() as u32).to_be_bytes());
+    v.extend_from_slice(map_key);
+    v.extend_from_slice(&(map_value.len() as u32).to_be_bytes());
+    v.extend_from_slice(map_value);
+    value_key(&v)
+}
+
+/// The partition holding an SAI index's entries in value order (a key no value partition has:
+/// those start with an 8-byte token).
+pub const ORDERED_KEY: &[u8] = &[0xFF];
+
+/// The byte-comparable form of a value of `typ`, escaped so the entry's key parts follow it.
+fn ordered_prefix(typ: &cql_types::CqlType, value: &[u8]) -> Option<Vec<u8>> {
+    let mut encoded = Vec::new();
+    key::encode_clustering_component(typ, value, false, &mut encoded).ok()?;
+    let mut out = Vec::with_capacity(encoded.len() + 2);
+    escape(&encoded, &mut out);
+    Some(out)
+}
+
+/// The clustering range of the ordered entries whose values are within the bounds (each a value
+/// and whether it is included).
+pub fn value_range(
+    typ: &cql_types::CqlType,
+    lower: Option<&(Bytes, bool)>,
+    upper: Option<&(Bytes, bool)>,
+) -> Option<(Bytes, Option<Bytes>)> {
+    let start = match lower {
+        None => Bytes::new(),
+        Some((v, true)) => Bytes::from(ordered_prefix(typ, v)?),
+        Some((v, false)) => Bytes::from(key::prefix_end(&ordered_prefix(typ, v)?)),
+    };
+    let end = match upper {
+        None => None,
+        Some((v, true)) => Some(Bytes::from(key::prefix_end(&ordered_prefix(typ, v)?))),
+        Some((v, false)) => Some(Bytes::from(ordered_prefix(typ, v)?)),
+    };
+    Some((start, end))
+}
+
+/// Liveness of an entry mirroring a base cell's.
+fn liveness_of(timestamp: i64, ttl: i32, local_deletion_time: i32) -> LivenessInfo {
+    if ttl > 0 {
+        LivenessInfo { timestamp, ttl, local_expiration_time: local_deletion_time }
+    } else {
+        LivenessInfo { timestamp, ttl: 0, local_expiration_time: NO_DELETION_TIME }
+    }
+}
+
+/// One entry a base row contributes to an index: its index partition, what its clustering starts
+/// with before the base row's keys (the ordered value, in the ordered partition) and its liveness.
+struct Entry {
+    key: Bytes,
+    prefix: Vec<u8>,
+    live: LivenessInfo,
+}
+
+fn entry(key: Bytes, live: LivenessInfo) -> Entry {
+    Entry { key, prefix: Vec::new(), live }
+}
+
+/// The entries one base row contributes to one index.
+fn row_entries(table: &Table, index: &IndexDef, partition_key: &[u8], row: &Row, is_static: bool) -> Vec<Entry> {
+    let Some(column) = table.column(&index.column) else { return Vec::new() };
+    let mut out = Vec::new();
+    match column.kind {
+        // A row stays live while any of its parts does: entries of key columns do not expire.
+        ColumnKind::PartitionKey => {
+            if let Some(ts) = key_entry_timestamp(row) {
+                let serialized = key::partition_key_of_storage_key(partition_key);
+                if let Ok(parts) = key::split_partition_key(table.partition_key_count, serialized) {
+                    if let Some(v) = parts.get(column.position as usize) {
+                        out.push(entry(value_key(v), liveness_of(ts, 0, NO_DELETION_TIME)));
+                    }
+                }
+            }
+        }
+        ColumnKind::Clustering => {
+            if is_static {
+                return out;
+            }
+            if let Some(ts) = key_entry_timestamp(row) {
+                if let Ok(values) = key::decode_clustering(&table.clustering_types(), &row.clustering) {
+                    if let Some(v) = values.get(column.position as usize) {
+                        out.push(entry(value_key(v), liveness_of(ts, 0, NO_DELETION_TIME)));
+                    }
+                }
+            }
+        }
+        ColumnKind::Regular | ColumnKind::Static => {
+            if (column.kind == ColumnKind::Static) != is_static {
+                return out;
+            }
+            let name = column.name.as_bytes();
+            for c in row.cells.iter().filter(|c| c.column.as_ref() == name) {
+                let Some(value) = &c.cell.value else { continue };
+                // A simple cell's entry expires with it (both reconcile alike). Elements of a collection
+                // may repeat a value with different TTLs: their entries do not expire.
+                let live = if c.path.is_none() {
+                    liveness_of(c.cell.timestamp, c.cell.ttl, c.cell.local_deletion_time)
+                } else {
+                    liveness_of(c.cell.timestamp, 0, NO_DELETION_TIME)
+                };
+                let k = match (index.target, &c.path) {
+                    (TargetKind::Simple, None) if index.analyzer().is_some() => {
+                        value_key(&index.analyzer().map(|a| a.apply(value)).unwrap_or_default())
+                    }
+                    (TargetKind::Simple | TargetKind::Full, None) => value_key(value),
+                    // list element (path is a timeuuid) or map value
+                    (TargetKind::Values, Some(path)) => {
+                        if matches!(column.typ, cql_types::CqlType::Set { .. }) {
+                            value_key(path)
+                        } else {
+                            value_key(value)
+                        }
+                    }
+                    (TargetKind::Keys, Some(path)) => value_key(path),
+                    (TargetKind::Entries, Some(path)) => entry_key(path, value),
+                    _ => continue,
+                };
+                out.push(entry(k, live));
+                if c.path.is_none() && index.keeps_value_order(column) {
+                    if let Some(prefix) = ordered_prefix(&column.typ, value) {
+                        out.push(Entry { key: Bytes::from_static(ORDERED_KEY), prefix, live });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The index mutations a base mutation makes.
+pub fn index_mutations(table: &Table, m: &Mutation) -> Vec<Mutation> {
+    if table.indexes.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let p = &m.partition;
+    for index in &table.indexes {
+        let Some(column) = table.column(&index.column) else { continue };
+        let whole_partition = matches!(column.kind, ColumnKind::PartitionKey | ColumnKind::Static);
+        let mut push = |e: Entry, clustering: &[u8]| {
+            let mut key = e.prefix;
+            key.extend_from_slice(&entry_clustering(&p.key, if whole_partition { &[] } else { clustering }));
+            let row = Row { clustering: Bytes::from(key), liveness: Some(e.live), ..Default::default() };
+            out.push(Mutation {
+                table: index.storage_id,
+                partition: Partition { key: e.key, rows: vec![row], ..Default::default() },
+            });
+        };
+        if let Some(s) = &p.static_row {
+            for e in row_entries(table, index, &p.key, s, true) {
+                push(e, &[]);
+            }
+        }
+        for r in &p.rows {
+            for e in row_entries(table, index, &p.key, r, false) {
+                push(e, &r.clustering);
+            }
+        }
+    }
+    out
+}
+
+/// Indexes the live data of the base table for `index` (after `CREATE INDEX`).
+pub fn build(storage: &Storage, table: &Table, index: &IndexDef, now: i32) -> Result<(), Error> {
+    let mut only = table.clone();
+    only.indexes = vec![index.clone()];
+    let scan = storage.scan(table.id, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded).map_err(storage_error)?;
+    let mut batch = Vec::new();
+    for p in scan {
+        let p = storage_model::purge::live_view(p.map_err(storage_error)?, now);
+        batch.extend(index_mutations(&only, &Mutation { table: table.id, partition: p }));
+        if batch.len() >= 1024 {
+            storage.apply(&std::mem::take(&mut batch)).map_err(storage_error)?.wait().map_err(storage_error)?;
+        }
+    }
+    if !batch.is_empty() {
+        // Durable before CREATE INDEX answers, as the schema naming the index already is.
+        storage.apply(&batch).map_err(storage_error)?.wait().map_err(storage_error)?;
+    }
+    Ok(())
+}
+
+/// A base row an index lists for a value: its partition, and its clustering (`None`: every row
+/// of the partition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub partition_key: Bytes,
+    pub clustering: Option<Bytes>,
+}
+
+/// The live entries of one index partition, in base token order, from the base partition `from`
+/// on (a paged query resuming) or all of them.
+pub fn candidates(
+    storage: &Storage,
+    index: &IndexDef,
+    key: &Bytes,
+    from: Option<&Bytes>,
+    now: i32,
+) -> Result<Vec<Candidate>, Error> {
+    let read = match from {
+        Some(pk) => storage.read_partition_slice(index.storage_id, key, &[(entry_clustering(pk, &[]), None)]),
+        None => storage.read_partition(index.storage_id, key),
+    };
+    let Some(p) = read.map_err(storage_error)? else {
+        return Ok(Vec::new());
+    };
+    let p = storage_model::purge::live_view(p, now);
+    let mut out = Vec::new();
+    for r in &p.rows {
+        if !r.liveness.map(|l| l.is_live(now)).unwrap_or(false) {
+            continue;
+        }
+        if let Some((pk, ck)) = split_entry(&r.clustering) {
+            let whole = ck.is_empty();
+            out.push(Candidate { partition_key: pk, clustering: if whole { None } else { Some(ck) } });
+        }
+    }
+    Ok(out)
+}
+
+/// The live ordered entries of an SAI index within a value range, as base rows in token order.
+pub fn range_candidates(
+    storage: &Storage,
+    index: &IndexDef,
+    range: &(Bytes, Option<Bytes>),
+    now: i32,
+) -> Result<Vec<Candidate>, Error> {
+    let ranges = [range.clone()];
+    let Some(p) = storage.read_partition_slice(index.storage_id, ORDERED_KEY, &ranges).map_err(storage_error)? else {
+        return Ok(Vec::new());
+    };
+    let p = storage_model::purge::live_view(p, now);
+    let mut out = Vec::new();
+    for r in &p.rows {
+        if !r.liveness.map(|l| l.is_live(now)).unwrap_or(false) || !in_range(range, &r.clustering) {
+            continue;
+        }
+        // Skip the escaped value, then read the base row's keys.
+        let Some((_, rest)) = split_entry(&r.clustering) else { continue };
+        if let Some((pk, ck)) = split_entry(&rest) {
+            let whole = ck.is_empty();
+            out.push(Candidate { partition_key: pk, clustering: if whole { None } else { Some(ck) } });
+        }
+    }
+    out.sort_by(|a, b| (&a.partition_key, &a.clustering).cmp(&(&b.partition_key, &b.clustering)));
+    out.dedup();
+    Ok(out)
+}
+
+fn in_range(range: &(Bytes, Option<Bytes>), k: &[u8]) -> bool {
+    k >= range.0.as_ref() && range.1.as_ref().map(|e| k < e.as_ref()).unwrap_or(true)
+}
+
+/// The timestamp an entry for a key column takes: the row's liveness, or else its first live cell's.
+fn key_entry_timestamp(row: &Row) -> Option<i64> {
+    row.liveness
+        .map(|l| l.timestamp)
+        .or_else(|| row.cells.iter().find(|c| !c.cell.is_tombstone()).map(|c| c.cell.timestamp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_partition_keys_sort_as_the_keys_and_split_back() {
+        let a = entry_clustering(&[1, 0, 2], &[9]);
+        let b = entry_clustering(&[1, 0, 3], &[]);
+        let c = entry_clustering(&[1, 0], &[0xFF]);
+        assert!(c < a && a < b);
+        assert_eq!(split_entry(&a), Some((Bytes::from_static(&[1, 0, 2]), Bytes::from_static(&[9]))));
+        assert_eq!(split_entry(&b), Some((Bytes::from_static(&[1, 0, 3]), Bytes::new())));
+        assert_eq!(split_entry(&c), Some((Bytes::from_static(&[1, 0]), Bytes::from_static(&[0xFF]))));
+    }
+
+    #[test]
+    fn a_value_range_selects_the_ordered_entries_of_its_values() {
+        let b = |v: i32| Bytes::copy_from_slice(&v.to_be_bytes());
+        let typ = cql_types::CqlType::INT;
+        let entry_of = |v: i32| {
+            let mut k = ordered_prefix(&typ, &b(v)).unwrap();
+            k.extend_from_slice(&entry_clustering(&[0, 0, 1], &[7]));
+            k
+        };
+        let range = value_range(&typ, Some(&(b(3), false)), Some(&(b(7), true))).unwrap();
+        let selected: Vec<i32> = (-2..10).filter(|v| in_range(&range, &entry_of(*v))).collect();
+        assert_eq!(selected, [4, 5, 6, 7]);
+        let range = value_range(&typ, Some(&(b(-1), true)), None).unwrap();
+        assert_eq!((-2..3).filter(|v| in_range(&range, &entry_of(*v))).collect::<Vec<_>>(), [-1, 0, 1, 2]);
+        let rest = split_entry(&entry_of(5)).unwrap().1;
+        assert_eq!(split_entry(&rest), Some((Bytes::from_static(&[0, 0, 1]), Bytes::from_static(&[7]))));
+    }
+
+    #[test]
+    fn entry_keys_of_different_pairs_differ() {
+        assert_ne!(entry_key(b"ab", b"c"), entry_key(b"a", b"bc"));
+    }
+}
