@@ -277,7 +277,6 @@ def test_an_sai_index_with_case_sensitive_false_matches_any_case(cql, t):
     assert rows(cql, f"SELECT k FROM {t} WHERE val = 'camel'") == [(1,)]
 
 
-@pytest.mark.xfail(strict=True, reason="Sibyl accepts the SAI 'normalize' option but does not apply Unicode NFC normalization")
 def test_an_sai_index_with_normalize_matches_canonically_equivalent_text(cql, t):
     cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, val text)")
     cql.execute(f"CREATE INDEX ON {t} (val) USING 'sai' WITH OPTIONS = {{'normalize': true}}")

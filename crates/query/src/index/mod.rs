@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use cql_parser::ast::Operator;
 use cql_types::{CqlType, NativeType};
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use crate::schema::{quote_identifier, Column, Table};
@@ -90,6 +91,7 @@ pub struct IndexDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Analyzer {
     pub lowercase: bool,
+    pub normalize: bool,
     pub ascii: bool,
 }
 
@@ -97,7 +99,10 @@ impl Analyzer {
     /// The analyzed form of a UTF-8 value (other bytes are kept as they are).
     pub fn apply(&self, value: &[u8]) -> bytes::Bytes {
         let Ok(text) = std::str::from_utf8(value) else { return bytes::Bytes::copy_from_slice(value) };
-        let mut out: String = if self.lowercase { text.to_lowercase() } else { text.to_string() };
+        let mut out: String = if self.normalize { text.nfc().collect() } else { text.to_string() };
+        if self.lowercase {
+            out = out.to_lowercase();
+        }
         if self.ascii {
             out = out.chars().map(fold_to_ascii).collect();
         }
@@ -167,8 +172,9 @@ impl IndexDef {
         }
         let flag = |k: &str| self.options.get(k).map(|v| v.eq_ignore_ascii_case("true"));
         let lowercase = flag("case_sensitive") == Some(false);
+        let normalize = flag("normalize") == Some(true);
         let ascii = flag("ascii") == Some(true);
-        (lowercase || ascii).then_some(Analyzer { lowercase, ascii })
+        (lowercase || normalize || ascii).then_some(Analyzer { lowercase, normalize, ascii })
     }
 
     /// The vector similarity of an SAI index on a vector column (COSINE unless set).
@@ -350,6 +356,14 @@ mod tests {
         let a = i.analyzer().unwrap();
         assert_eq!(a.apply("Crème BRÛLÉE".as_bytes()).as_ref(), b"creme brulee");
         assert_eq!(def("v", TargetKind::Simple, None).analyzer(), None);
+    }
+
+    #[test]
+    fn normalization_makes_canonically_equivalent_text_equal() {
+        let mut i = def("v", TargetKind::Simple, Some("sai"));
+        i.options.insert("normalize".into(), "true".into());
+        let a = i.analyzer().unwrap();
+        assert_eq!(a.apply("cafe\u{301}".as_bytes()), a.apply("caf\u{e9}".as_bytes()));
     }
 
     #[test]
