@@ -269,6 +269,46 @@ def test_drivers_can_read_the_schema_without_grants(bob):
     assert session.execute(f"SELECT table_name FROM system_schema.tables WHERE keyspace_name = '{ks}'").one()
 
 
+def test_all_tables_in_keyspace_grants_cover_its_tables_but_not_the_keyspace(admin, bob):
+    role, ks, session = bob
+    admin.execute(f"GRANT SELECT, MODIFY, CREATE ON ALL TABLES IN KEYSPACE {ks} TO {role}")
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (1, 2)")
+    assert session.execute(f"SELECT v FROM {ks}.t WHERE k = 1").one().v == 2
+    session.execute(f"CREATE TABLE {ks}.mine (k int PRIMARY KEY)")
+    with pytest.raises(Unauthorized) as excinfo:
+        session.execute(f"DROP KEYSPACE {ks}")
+    assert f"User {role} has no DROP permission on <keyspace {ks}> or any of its parents" in str(excinfo.value)
+    rows = admin.execute(f"LIST ALL ON ALL TABLES IN KEYSPACE {ks} OF {role} NORECURSIVE")
+    assert [(r.resource, r.permission) for r in rows] == [
+        (f"<all tables in {ks}>", "CREATE"),
+        (f"<all tables in {ks}>", "SELECT"),
+        (f"<all tables in {ks}>", "MODIFY"),
+    ]
+
+
+def test_creating_a_table_needs_create_on_all_tables_of_the_keyspace(bob):
+    role, ks, session = bob
+    with pytest.raises(Unauthorized) as excinfo:
+        session.execute(f"CREATE TABLE {ks}.t2 (k int PRIMARY KEY)")
+    assert f"User {role} has no CREATE permission on <all tables in {ks}> or any of its parents" in str(excinfo.value)
+
+
+def test_a_grant_that_changes_nothing_warns(admin, bob):
+    role, ks, _ = bob
+    assert not admin.execute(f"GRANT SELECT ON KEYSPACE {ks} TO {role}").response_future.warnings
+    again = admin.execute(f"GRANT SELECT ON KEYSPACE {ks} TO {role}")
+    assert again.response_future.warnings == [f"Role '{role}' was already granted SELECT on <keyspace {ks}>"]
+    revoked = admin.execute(f"REVOKE SELECT, MODIFY ON KEYSPACE {ks} FROM {role}")
+    assert revoked.response_future.warnings == [f"Role '{role}' was not granted MODIFY on <keyspace {ks}>"]
+
+
+def test_granting_modifications_on_system_keyspaces_is_refused(admin, bob):
+    role, _, _ = bob
+    with pytest.raises(Unauthorized, match="Granting permissions on system keyspaces is strictly limited"):
+        admin.execute(f"GRANT ALL PERMISSIONS ON KEYSPACE system_auth TO {role}")
+    admin.execute(f"GRANT SELECT ON KEYSPACE system_auth TO {role}")
+
+
 # -- auth off --------------------------------------------------------------------------------------
 
 

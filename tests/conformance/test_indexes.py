@@ -295,3 +295,34 @@ def test_dropping_the_keyspace_drops_its_indexes(cql, t):
     assert_invalid(
         cql, f"CREATE INDEX other.vi ON {cql.keyspace}.{t} (v)", f"Keyspace name '{cql.keyspace}' doesn't match index name '{cql.keyspace}.{t}'"
     )
+
+
+def test_a_value_overwritten_queried_and_written_again_is_found_each_time_it_holds(cql, t):
+    # A read deletes the entries it finds stale (CassandraIndexSearcher.deleteAllEntries) at their
+    # own timestamps, so a later write of the same value is indexed again.
+    cql.execute(f"CREATE TABLE {t} (k int, c int, v int, PRIMARY KEY (k, c))")
+    cql.execute(f"CREATE INDEX ON {t} (v)")
+    for c in range(4):
+        cql.execute(f"INSERT INTO {t} (k, c, v) VALUES (0, {c}, 1)")
+    for _ in range(3):
+        cql.execute(f"UPDATE {t} SET v = 2 WHERE k = 0 AND c IN (1, 2)")
+        assert rows(cql, f"SELECT c FROM {t} WHERE v = 1") == [(0,), (3,)]
+        assert rows(cql, f"SELECT c FROM {t} WHERE v = 2") == [(1,), (2,)]
+        cql.execute(f"UPDATE {t} SET v = 1 WHERE k = 0 AND c IN (1, 2)")
+        assert rows(cql, f"SELECT c FROM {t} WHERE v = 1") == [(0,), (1,), (2,), (3,)]
+        assert rows(cql, f"SELECT c FROM {t} WHERE v = 2") == []
+
+
+def test_pages_over_overwritten_values_hold_every_row_once(cql, t):
+    cql.execute(f"CREATE TABLE {t} (k int, c int, v int, PRIMARY KEY (k, c))")
+    cql.execute(f"CREATE INDEX ON {t} (v)")
+    for k in range(6):
+        for c in range(3):
+            cql.execute(f"INSERT INTO {t} (k, c, v) VALUES ({k}, {c}, 1)")
+    for k in range(0, 6, 2):
+        cql.execute(f"UPDATE {t} SET v = 2 WHERE k = {k} AND c = 1")
+    expected = rows(cql, f"SELECT k, c FROM {t} WHERE v = 1 ALLOW FILTERING")
+    assert len(expected) == 15
+    for _ in range(2):
+        paged = list(cql.execute(SimpleStatement(f"SELECT k, c FROM {t} WHERE v = 1", fetch_size=2)))
+        assert [tuple(r) for r in paged] == expected

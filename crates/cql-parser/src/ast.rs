@@ -43,6 +43,111 @@ pub enum Statement {
     RevokePermissions(PermissionChange),
     /// `LIST permission [ON resource] [OF role] [NORECURSIVE]`
     ListPermissions(ListPermissions),
+    /// `CREATE MATERIALIZED VIEW`
+    CreateView(CreateView),
+    /// `ALTER MATERIALIZED VIEW`
+    AlterView(AlterView),
+    /// `DROP MATERIALIZED VIEW`
+    DropView(DropView),
+    /// `CREATE [OR REPLACE] FUNCTION`
+    CreateFunction(CreateFunction),
+    /// `DROP FUNCTION`
+    DropFunction(DropFunction),
+    /// `CREATE [OR REPLACE] AGGREGATE`
+    CreateAggregate(CreateAggregate),
+    /// `DROP AGGREGATE` (same shape as `DROP FUNCTION`)
+    DropAggregate(DropFunction),
+    /// `CREATE TRIGGER`
+    CreateTrigger(CreateTrigger),
+    /// `DROP TRIGGER`
+    DropTrigger(DropTrigger),
+}
+
+/// `CREATE MATERIALIZED VIEW [IF NOT EXISTS] v AS SELECT selectors FROM base [WHERE …]
+/// PRIMARY KEY (…) [WITH CLUSTERING ORDER BY (…) AND properties]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateView {
+    pub name: QualifiedName,
+    pub if_not_exists: bool,
+    pub base: QualifiedName,
+    /// Empty means `*`.
+    pub selectors: Vec<Selector>,
+    pub where_clause: Vec<Relation>,
+    /// How many bind markers the statement holds (Cassandra refuses any).
+    pub bind_markers: usize,
+    pub primary_key: PrimaryKey,
+    /// As written; duplicates are kept for the query layer to refuse.
+    pub clustering_order: Vec<(String, Order)>,
+    pub properties: Vec<Property>,
+}
+
+/// `ALTER MATERIALIZED VIEW [IF EXISTS] v WITH properties`
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterView {
+    pub name: QualifiedName,
+    pub if_exists: bool,
+    pub properties: Vec<Property>,
+}
+
+/// `DROP MATERIALIZED VIEW [IF EXISTS] v`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropView {
+    pub name: QualifiedName,
+    pub if_exists: bool,
+}
+
+/// `CREATE [OR REPLACE] FUNCTION [IF NOT EXISTS] f(arg type, …) (CALLED | RETURNS NULL) ON NULL INPUT
+/// RETURNS type LANGUAGE lang AS 'body'`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateFunction {
+    pub name: QualifiedName,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub arguments: Vec<(String, TypeExpr)>,
+    pub called_on_null_input: bool,
+    pub return_type: TypeExpr,
+    /// Lower-cased, as Cassandra keeps it.
+    pub language: String,
+    pub body: String,
+}
+
+/// `DROP FUNCTION | AGGREGATE [IF EXISTS] f[(type, …)]`; `arguments` is `None` without parentheses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropFunction {
+    pub name: QualifiedName,
+    pub if_exists: bool,
+    pub arguments: Option<Vec<TypeExpr>>,
+}
+
+/// `CREATE [OR REPLACE] AGGREGATE [IF NOT EXISTS] a(type, …) SFUNC s STYPE type [FINALFUNC f]
+/// [INITCOND term]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateAggregate {
+    pub name: QualifiedName,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub arguments: Vec<TypeExpr>,
+    pub state_function: String,
+    pub state_type: TypeExpr,
+    pub final_function: Option<String>,
+    pub initial_condition: Option<Term>,
+}
+
+/// `CREATE TRIGGER [IF NOT EXISTS] name ON table USING 'class'`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateTrigger {
+    pub name: String,
+    pub if_not_exists: bool,
+    pub table: QualifiedName,
+    pub class: String,
+}
+
+/// `DROP TRIGGER [IF EXISTS] name ON table`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropTrigger {
+    pub name: String,
+    pub if_exists: bool,
+    pub table: QualifiedName,
 }
 
 /// `[keyspace.]name`.
@@ -531,6 +636,10 @@ pub enum RoleOption {
     AccessToAllDatacenters,
     /// `ACCESS TO DATACENTERS {'dc1', …}`
     AccessToDatacenters(Vec<String>),
+    /// `ACCESS FROM ALL CIDRS`
+    AccessFromAllCidrs,
+    /// `ACCESS FROM CIDRS {'group', …}`
+    AccessFromCidrs(Vec<String>),
 }
 
 /// `CREATE ROLE [IF NOT EXISTS] name [WITH option AND …]`, or `CREATE USER` (login implied).
@@ -579,6 +688,8 @@ pub enum Resource {
     AllKeyspaces,
     /// `KEYSPACE ks`
     Keyspace(String),
+    /// `ALL TABLES IN KEYSPACE ks`
+    AllTables(String),
     /// `[TABLE] [ks.]t`
     Table(QualifiedName),
     /// `ALL ROLES`
@@ -595,19 +706,19 @@ pub enum Resource {
     Mbean(String),
 }
 
-/// `GRANT`/`REVOKE permission ON resource TO|FROM role`. `permission` is the keyword upper-cased
-/// (`SELECT`, `MODIFY`, …), `None` for `ALL [PERMISSIONS]`.
+/// `GRANT`/`REVOKE permission[, permission…] ON resource TO|FROM role`. `permission` holds the
+/// keywords upper-cased (`SELECT`, `MODIFY`, …), `None` for `ALL [PERMISSIONS]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermissionChange {
-    pub permission: Option<String>,
+    pub permission: Option<Vec<String>>,
     pub resource: Resource,
     pub role: String,
 }
 
-/// `LIST permission [ON resource] [OF role] [NORECURSIVE]`; `permission` is `None` for `ALL`.
+/// `LIST permission[, permission…] [ON resource] [OF role] [NORECURSIVE]`; `permission` is `None` for `ALL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPermissions {
-    pub permission: Option<String>,
+    pub permission: Option<Vec<String>>,
     pub resource: Option<Resource>,
     pub of: Option<String>,
     pub recursive: bool,

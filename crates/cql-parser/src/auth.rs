@@ -61,20 +61,6 @@ fn boolean(i: Input<'_>) -> PResult<'_, bool> {
     }
 }
 
-/// `{'k': 'v', …}`
-fn string_map(i: Input<'_>) -> PResult<'_, Vec<(String, String)>> {
-    bracketed_list(
-        "{",
-        |i| {
-            let (i, k) = string(i)?;
-            let (i, _) = sym(":")(i)?;
-            let (i, v) = string(i)?;
-            Ok((i, (k, v)))
-        },
-        "}",
-    )(i)
-}
-
 /// One `roleOption`.
 fn role_option(i: Input<'_>) -> PResult<'_, RoleOption> {
     choice((
@@ -106,8 +92,25 @@ fn role_option(i: Input<'_>) -> PResult<'_, RoleOption> {
         |i| {
             let (i, _) = kw("OPTIONS")(i)?;
             let (i, _) = sym("=")(i)?;
-            let (i, m) = string_map(i)?;
-            Ok((i, RoleOption::Options(m)))
+            // A map of constants (`convertPropertyMap`), kept as their text.
+            let (i, m) = crate::properties::property_map(i)?;
+            Ok((i, RoleOption::Options(m.into_iter().map(|(k, v)| (k.text, v.text)).collect())))
+        },
+        |i| {
+            let (i, _) = kw("ACCESS")(i)?;
+            let (i, _) = kw("FROM")(i)?;
+            choice((
+                |i| {
+                    let (i, _) = kw("ALL")(i)?;
+                    let (i, _) = kw("CIDRS")(i)?;
+                    Ok((i, RoleOption::AccessFromAllCidrs))
+                },
+                |i| {
+                    let (i, _) = kw("CIDRS")(i)?;
+                    let (i, groups) = bracketed_list("{", string, "}")(i)?;
+                    Ok((i, RoleOption::AccessFromCidrs(groups)))
+                },
+            ))(i)
         },
         |i| {
             let (i, _) = kw("ACCESS")(i)?;
@@ -137,6 +140,7 @@ pub fn option_name(o: &RoleOption) -> &'static str {
         RoleOption::Superuser(_) => "SUPERUSER",
         RoleOption::Options(_) => "OPTIONS",
         RoleOption::AccessToAllDatacenters | RoleOption::AccessToDatacenters(_) => "DATACENTERS",
+        RoleOption::AccessFromAllCidrs | RoleOption::AccessFromCidrs(_) => "CIDRS",
     }
 }
 
@@ -247,8 +251,8 @@ fn permission(i: Input<'_>) -> PResult<'_, String> {
     fail(i, Expect::Kw("CREATE"))
 }
 
-/// `ALL [PERMISSIONS]` (`None`) or `permission [PERMISSION]`.
-fn permission_or_all(i: Input<'_>) -> PResult<'_, Option<String>> {
+/// `ALL [PERMISSIONS]` (`None`) or `permission [PERMISSION] [, permission [PERMISSION] …]`.
+fn permission_or_all(i: Input<'_>) -> PResult<'_, Option<Vec<String>>> {
     choice((
         |i| {
             let (i, _) = kw("ALL")(i)?;
@@ -256,9 +260,12 @@ fn permission_or_all(i: Input<'_>) -> PResult<'_, Option<String>> {
             Ok((i, None))
         },
         |i| {
-            let (i, p) = permission(i)?;
-            let (i, _) = opt_(kw("PERMISSION"))(i)?;
-            Ok((i, Some(p)))
+            let (i, ps) = comma_list1(|i| {
+                let (i, p) = permission(i)?;
+                let (i, _) = opt_(kw("PERMISSION"))(i)?;
+                Ok((i, p))
+            })(i)?;
+            Ok((i, Some(ps)))
         },
     ))(i)
 }
@@ -272,6 +279,13 @@ fn resource(i: Input<'_>) -> PResult<'_, Resource> {
                 |i| kw("KEYSPACES")(i).map(|(i, _)| (i, Resource::AllKeyspaces)),
                 |i| kw("ROLES")(i).map(|(i, _)| (i, Resource::AllRoles)),
                 |i| kw("MBEANS")(i).map(|(i, _)| (i, Resource::AllMbeans)),
+                |i| {
+                    let (i, _) = kw("TABLES")(i)?;
+                    let (i, _) = kw("IN")(i)?;
+                    let (i, _) = kw_keyspace(i)?;
+                    let (i, ks) = keyspace_name(i)?;
+                    Ok((i, Resource::AllTables(ks)))
+                },
                 |i| {
                     let (i, _) = kw("FUNCTIONS")(i)?;
                     let (i, ks) = opt_(|i| {
@@ -404,4 +418,114 @@ pub(crate) fn list_statement(i: Input<'_>) -> PResult<'_, Statement> {
             Ok((i, Statement::ListPermissions(ListPermissions { permission, resource, of, recursive: !norecursive })))
         },
     ))(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{PermissionChange, Resource, Statement};
+    use crate::parse_statement;
+
+    fn grant(q: &str) -> PermissionChange {
+        match parse_statement(q).unwrap_or_else(|e| panic!("{q}: {e:?}")) {
+            Statement::GrantPermissions(c) | Statement::RevokePermissions(c) => c,
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn all_tables_in_keyspace_is_a_resource() {
+        let c = grant("GRANT SELECT ON ALL TABLES IN KEYSPACE ks TO bob");
+        assert_eq!(c.resource, Resource::AllTables("ks".into()));
+        assert_eq!(
+            grant("REVOKE ALL ON ALL TABLES IN KEYSPACE \"Ks\" FROM bob").resource,
+            Resource::AllTables("Ks".into())
+        );
+    }
+
+    #[test]
+    fn several_permissions_may_be_granted_at_once() {
+        let c = grant("GRANT ALTER, DROP PERMISSION, select ON KEYSPACE ks TO bob");
+        assert_eq!(c.permission, Some(vec!["ALTER".into(), "DROP".into(), "SELECT".into()]));
+        assert_eq!(grant("GRANT ALL PERMISSIONS ON KEYSPACE ks TO bob").permission, None);
+        match parse_statement("LIST MODIFY, SELECT PERMISSION ON KEYSPACE ks OF bob").unwrap() {
+            Statement::ListPermissions(l) => assert_eq!(l.permission, Some(vec!["MODIFY".into(), "SELECT".into()])),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// The statements Cassandra's `RoleSyntaxTest` accepts (and refuses) as syntax.
+#[cfg(test)]
+mod role_syntax {
+    use crate::parse_statement;
+
+    fn valid(q: &str) {
+        if let Err(e) = parse_statement(q) {
+            panic!("{q}: {e:?}");
+        }
+    }
+
+    fn invalid(q: &str) {
+        assert!(parse_statement(q).is_err(), "{q}");
+    }
+
+    #[test]
+    fn role_names_may_be_identifiers_quoted_names_strings_or_dollar_strings() {
+        for q in [
+            "CREATE ROLE r1",
+            "CREATE ROLE 'r1'",
+            "CREATE ROLE \"r1\"",
+            "CREATE ROLE $$r1$$",
+            "CREATE ROLE $$ r1 ' x $ x ' $$",
+            "CREATE USER u1",
+            "CREATE USER 'u1'",
+            "CREATE USER $$u1$$",
+            "CREATE USER $$ u1 ' x $ x ' $$",
+            "DROP ROLE $$ r1 ' x $ x ' $$",
+            "DROP USER $$u1$$",
+            "ALTER ROLE $$r1$$ WITH PASSWORD = 'password'",
+            "ALTER USER $$ u1 ' x $ x ' $$ WITH PASSWORD 'password'",
+            "ALTER ROLE IF EXISTS r1 WITH PASSWORD = 'password'",
+            "ALTER USER IF EXISTS u1 WITH PASSWORD 'password'",
+            "LIST ROLES OF $$ r '1' $$",
+        ] {
+            valid(q);
+        }
+    }
+
+    #[test]
+    fn access_to_datacenters_and_from_cidrs_are_role_options() {
+        valid("CREATE ROLE r WITH LOGIN = true AND ACCESS TO ALL DATACENTERS AND ACCESS FROM ALL CIDRS");
+        valid("ALTER ROLE r WITH ACCESS TO DATACENTERS {'dc1', 'dc2'} AND ACCESS FROM CIDRS {'region1'}");
+        invalid("CREATE ROLE r WITH ACCESS FROM CIDRS 'region1'");
+    }
+
+    #[test]
+    fn role_options_are_a_map_of_constants() {
+        valid("CREATE ROLE r WITH OPTIONS = {'a':'b', 'b':1}");
+        valid("ALTER ROLE r WITH OPTIONS = {'a':'b', 'b':1}");
+        invalid("CREATE ROLE r WITH OPTIONS = 'term'");
+        invalid("CREATE ROLE r WITH OPTIONS = 99");
+    }
+
+    #[test]
+    fn grant_revoke_and_list_take_one_or_several_permissions() {
+        for r1 in ["r1", "'r1'", "\"r1\"", "$$r1$$"] {
+            for r2 in ["r2", "\"r2\"", "'r2'", "$$ r '2' $$"] {
+                valid(&format!("GRANT ALTER PERMISSION ON ROLE {r1} TO {r2}"));
+                valid(&format!("REVOKE ALTER ON ROLE {r1} FROM {r2}"));
+                valid(&format!("GRANT CREATE PERMISSION, ALTER PERMISSION ON ROLE {r1} TO {r2}"));
+                valid(&format!("REVOKE CREATE, ALTER ON ROLE {r1} FROM {r2}"));
+                valid(&format!("LIST ALTER, DROP PERMISSION ON ROLE {r1} OF {r2}"));
+                valid(&format!("LIST ALL PERMISSIONS ON ROLE {r1} OF {r2}"));
+            }
+        }
+        for r1 in ["r1", "'r1'", "\"r1\"", "$$r1$$", "$$ r '1' $$"] {
+            valid(&format!("GRANT MODIFY PERMISSION, SELECT PERMISSION ON ALL KEYSPACES TO {r1}"));
+            valid(&format!("REVOKE MODIFY, SELECT ON KEYSPACE ks FROM {r1}"));
+            valid(&format!("LIST ALL PERMISSIONS ON ALL ROLES OF {r1}"));
+            valid(&format!("LIST MODIFY, SELECT OF {r1}"));
+            valid(&format!("LIST MODIFY, SELECT PERMISSION ON KEYSPACE ks OF {r1}"));
+        }
+    }
 }

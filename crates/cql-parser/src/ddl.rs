@@ -1,4 +1,5 @@
-//! Schema statements: `USE`, keyspaces, tables, user types, indexes, `TRUNCATE`.
+//! Schema statements: `USE`, keyspaces, tables, user types, indexes, `TRUNCATE`; materialized views
+//! (`view`), functions, aggregates and triggers (`udf`) branch off from here.
 
 use crate::input::choice;
 use nom::combinator::map;
@@ -38,13 +39,22 @@ pub(crate) fn truncate_statement(i: Input<'_>) -> PResult<'_, Statement> {
 /// `CREATE KEYSPACE | TABLE | TYPE | [CUSTOM] INDEX …`
 pub(crate) fn create_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("CREATE")(i)?;
-    choice((create_keyspace, create_table, create_type, create_index, crate::auth::create_role))(i)
+    choice((
+        create_keyspace,
+        create_table,
+        create_type,
+        create_index,
+        crate::auth::create_role,
+        crate::view::create_view,
+        crate::udf::create_function_or_aggregate,
+        crate::udf::create_trigger,
+    ))(i)
 }
 
 /// `ALTER KEYSPACE | TABLE | TYPE …`
 pub(crate) fn alter_statement(i: Input<'_>) -> PResult<'_, Statement> {
     let (i, _) = kw("ALTER")(i)?;
-    choice((alter_keyspace, alter_table, alter_type, crate::auth::alter_role))(i)
+    choice((alter_keyspace, alter_table, alter_type, crate::auth::alter_role, crate::view::alter_view))(i)
 }
 
 /// `DROP KEYSPACE | TABLE | TYPE | INDEX …`
@@ -76,6 +86,9 @@ pub(crate) fn drop_statement(i: Input<'_>) -> PResult<'_, Statement> {
             Ok((i, Statement::DropIndex(DropIndex { name, if_exists })))
         },
         crate::auth::drop_role,
+        crate::view::drop_view,
+        crate::udf::drop_function_or_aggregate,
+        crate::udf::drop_trigger,
     ))(i)
 }
 
@@ -173,7 +186,7 @@ fn column_definition(i: Input<'_>) -> PResult<'_, ColumnDef> {
 }
 
 /// `PRIMARY KEY (pk, c1, c2)` or `PRIMARY KEY ((pk1, pk2), c1, …)`
-fn primary_key_clause(i: Input<'_>) -> PResult<'_, PrimaryKey> {
+pub(crate) fn primary_key_clause(i: Input<'_>) -> PResult<'_, PrimaryKey> {
     let (i, _) = pair(kw("PRIMARY"), kw("KEY"))(i)?;
     let (i, _) = sym("(")(i)?;
     let (i, partition_key) = choice((delimited(sym("("), comma_list1(ident), sym(")")), map(ident, |k| vec![k])))(i)?;
@@ -197,7 +210,7 @@ fn table_option(i: Input<'_>) -> PResult<'_, TableOption> {
 }
 
 /// `c ASC` or `c DESC` (the direction is required here).
-fn clustering_order(i: Input<'_>) -> PResult<'_, (String, Order)> {
+pub(crate) fn clustering_order(i: Input<'_>) -> PResult<'_, (String, Order)> {
     pair(ident, choice((map(kw("ASC"), |_| Order::Asc), map(kw("DESC"), |_| Order::Desc))))(i)
 }
 
@@ -354,7 +367,7 @@ fn index_target(i: Input<'_>) -> PResult<'_, IndexTarget> {
 }
 
 /// A string literal's content.
-fn string(i: Input<'_>) -> PResult<'_, String> {
+pub(crate) fn string(i: Input<'_>) -> PResult<'_, String> {
     let t = i.token();
     if t.kind == TokenKind::Str {
         Ok((i.advance(), t.text.clone()))

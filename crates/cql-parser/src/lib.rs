@@ -10,8 +10,9 @@
 //! The grammar follows Cassandra 5.0's `Parser.g` and `Lexer.g`, split by domain: `lexer` (tokens),
 //! `names` (identifiers, reserved keywords), `types`, `terms` (values), `relations` (`WHERE`/`IF`),
 //! `select`, `modification` (insert/update/delete/batch), `properties`, `ddl` (keyspaces, tables, types,
-//! indexes) and `describe`; `input` holds the parsing machinery (nom parsers over the token list) and
-//! the error tracking that words and places syntax errors as Cassandra's ANTLR parser does.
+//! indexes), `view` (materialized views), `udf` (functions, aggregates, triggers) and `describe`;
+//! `input` holds the parsing machinery (nom parsers over the token list) and the error tracking that
+//! words and places syntax errors as Cassandra's ANTLR parser does.
 
 pub mod ast;
 mod auth;
@@ -27,6 +28,8 @@ mod relations;
 mod select;
 mod terms;
 mod types;
+mod udf;
+mod view;
 
 pub use auth::option_name as role_option_name;
 pub use parser::{parse_statement, parse_statements, ParseError};

@@ -39,7 +39,7 @@ pub(crate) fn property(i: Input<'_>) -> PResult<'_, Property> {
 }
 
 /// `{'k': v, …}` where keys and values are constants.
-fn property_map(i: Input<'_>) -> PResult<'_, Vec<(Literal, Literal)>> {
+pub(crate) fn property_map(i: Input<'_>) -> PResult<'_, Vec<(Literal, Literal)>> {
     let (i, _) = sym("{")(i)?;
     if i.is_sym("}") {
         return Ok((i.advance(), Vec::new()));

@@ -66,7 +66,7 @@ fn select_clause(i: Input<'_>) -> PResult<'_, (bool, Vec<Selector>)> {
 }
 
 /// `*` (an empty list) or `selector, …`
-fn selectors(i: Input<'_>) -> PResult<'_, Vec<Selector>> {
+pub(crate) fn selectors(i: Input<'_>) -> PResult<'_, Vec<Selector>> {
     choice((map(sym("*"), |_| Vec::new()), comma_list1(selector)))(i)
 }
 

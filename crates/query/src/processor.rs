@@ -281,6 +281,14 @@ impl QueryProcessor {
                     storage::TableOptions::default()
                 })
             };
+            // Index tables take their table's settings with gc_grace_seconds 0, as Cassandra's
+            // (`updateIndexTableMetadata`): the deletions of stale entries need no grace period.
+            for index in &t.indexes {
+                let options = storage::TableOptions { gc_grace_seconds: 0, ..options.clone() };
+                if let Err(e) = self.storage.set_table_options(index.storage_id, options) {
+                    tracing::warn!(table = %index.storage_id, error = %e, "cannot set the index table's storage options");
+                }
+            }
             if let Err(e) = self.storage.set_table_options(t.id, options) {
                 tracing::warn!(table = %t.id, error = %e, "cannot set the table's storage options");
             }
@@ -290,6 +298,11 @@ impl QueryProcessor {
     /// The current schema snapshot.
     pub fn schema(&self) -> Arc<Schema> {
         self.schema.read().clone()
+    }
+
+    /// The storage engine under the tables (for tools and tests that inspect stored data).
+    pub fn storage(&self) -> &storage::Storage {
+        &self.storage
     }
 
     /// Runs a QUERY message.
@@ -368,7 +381,10 @@ impl QueryProcessor {
                 let vars = specs.finish(keyspace.as_deref().unwrap_or(""), "");
                 (vars, Vec::new(), Vec::new())
             }
-            _ => (Vec::new(), Vec::new(), Vec::new()),
+            _ => {
+                crate::statement::disabled::prepare(&statement, keyspace.as_deref())?;
+                (Vec::new(), Vec::new(), Vec::new())
+            }
         };
         let id = statement_id(keyspace.as_deref(), query);
         let result = ResultMetadata {
@@ -796,6 +812,10 @@ impl QueryProcessor {
                 crate::index::ddl::create_index(&schema, s, &ks)?
             }
             Statement::DropIndex(s) => crate::index::ddl::drop_index(&schema, s, &ks_of(&s.name)?)?,
+            s if crate::statement::disabled::handles(s) => {
+                crate::statement::disabled::execute(&schema, s, keyspace.or(state.keyspace.as_deref()))?;
+                None
+            }
             _ => return Err(Error::invalid("Unsupported statement")),
         };
         let Some(edit) = edit else {

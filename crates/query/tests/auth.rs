@@ -390,3 +390,395 @@ fn role_statements_fail_as_cassandras_when_authentication_is_off() {
         Error::Unauthorized("You have to be logged in and not anonymous to perform this request".into())
     );
 }
+
+impl Node {
+    /// The warnings a statement run as `user` returns.
+    fn warnings(&self, user: &str, q: &str) -> Vec<String> {
+        self.p.query(&mut as_user(user), q, &QueryOptions::default()).unwrap_or_else(|e| panic!("{q}: {e:?}")).warnings
+    }
+
+    /// `(resource, permission)` of each row of a LIST permissions statement.
+    fn listed(&self, user: &str, q: &str) -> Vec<(String, String)> {
+        match self.ok(user, q) {
+            QueryResult::Rows(r) => r
+                .rows
+                .iter()
+                .map(|row| {
+                    let s = |i: usize| String::from_utf8(row[i].clone().unwrap().to_vec()).unwrap();
+                    (s(2), s(3))
+                })
+                .collect(),
+            QueryResult::Void => Vec::new(),
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+}
+
+fn unauthorized(user: &str, perm: &str, resource: &str) -> Error {
+    Error::Unauthorized(format!("User {user} has no {perm} permission on {resource} or any of its parents"))
+}
+
+#[test]
+fn a_permission_on_all_tables_of_a_keyspace_covers_its_tables() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t (k int PRIMARY KEY, v int)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT SELECT, MODIFY ON ALL TABLES IN KEYSPACE ks TO bob");
+    n.ok("bob", "INSERT INTO ks.t (k, v) VALUES (1, 1)");
+    n.ok("bob", "SELECT * FROM ks.t");
+    n.ok("cassandra", "REVOKE SELECT, MODIFY ON ALL TABLES IN KEYSPACE ks FROM bob");
+    assert_eq!(n.err("bob", "SELECT * FROM ks.t"), unauthorized("bob", "SELECT", "<table ks.t>"));
+}
+
+#[test]
+fn a_permission_on_all_tables_does_not_cover_the_keyspace_itself() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT ALTER, DROP ON ALL TABLES IN KEYSPACE ks TO bob");
+    assert_eq!(
+        n.err("bob", "ALTER KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"),
+        unauthorized("bob", "ALTER", "<keyspace ks>")
+    );
+    assert_eq!(n.err("bob", "DROP KEYSPACE ks"), unauthorized("bob", "DROP", "<keyspace ks>"));
+}
+
+#[test]
+fn tables_and_types_need_their_permission_on_all_tables_of_the_keyspace() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TYPE ks.u (a int)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    let all_tables = "<all tables in ks>";
+    assert_eq!(n.err("bob", "CREATE TABLE ks.t (k int PRIMARY KEY)"), unauthorized("bob", "CREATE", all_tables));
+    assert_eq!(n.err("bob", "CREATE TYPE ks.v (a int)"), unauthorized("bob", "CREATE", all_tables));
+    assert_eq!(n.err("bob", "ALTER TYPE ks.u ADD b int"), unauthorized("bob", "ALTER", all_tables));
+    assert_eq!(n.err("bob", "DROP TYPE ks.u"), unauthorized("bob", "DROP", all_tables));
+    // The keyspace named by the statement is checked even when it does not exist.
+    assert_eq!(
+        n.err("bob", "CREATE TABLE nope.t (k int PRIMARY KEY)"),
+        unauthorized("bob", "CREATE", "<all tables in nope>")
+    );
+    n.ok("cassandra", "GRANT CREATE, ALTER, DROP ON ALL TABLES IN KEYSPACE ks TO bob");
+    n.ok("bob", "CREATE TABLE ks.t (k int PRIMARY KEY)");
+    n.ok("bob", "CREATE TYPE ks.v (a int)");
+    n.ok("bob", "ALTER TYPE ks.u ADD b int");
+    n.ok("bob", "DROP TYPE ks.v");
+}
+
+#[test]
+fn create_on_the_keyspace_still_allows_creating_tables() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT CREATE ON KEYSPACE ks TO bob");
+    n.ok("bob", "CREATE TABLE ks.t (k int PRIMARY KEY, v int)");
+    n.ok("bob", "INSERT INTO ks.t (k, v) VALUES (1, 1)");
+}
+
+#[test]
+fn tables_created_by_someone_else_need_grants() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t (k int PRIMARY KEY, v int, w text)");
+    n.ok("cassandra", "CREATE INDEX t_w_idx ON ks.t (w)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT CREATE ON KEYSPACE ks TO bob");
+    let t = "<table ks.t>";
+    assert_eq!(n.err("bob", "UPDATE ks.t SET v = 1 WHERE k = 1"), unauthorized("bob", "MODIFY", t));
+    assert_eq!(n.err("bob", "DELETE FROM ks.t WHERE k = 1"), unauthorized("bob", "MODIFY", t));
+    assert_eq!(n.err("bob", "TRUNCATE TABLE ks.t"), unauthorized("bob", "MODIFY", t));
+    assert_eq!(n.err("bob", "ALTER TABLE ks.t ADD x int"), unauthorized("bob", "ALTER", t));
+    assert_eq!(n.err("bob", "DROP TABLE ks.t"), unauthorized("bob", "DROP", t));
+    assert_eq!(n.err("bob", "DROP INDEX ks.t_w_idx"), unauthorized("bob", "ALTER", t));
+    assert_eq!(n.err("bob", "CREATE INDEX ON ks.t (v)"), unauthorized("bob", "ALTER", t));
+}
+
+#[test]
+fn all_tables_is_listed_with_cassandras_name_and_below_the_keyspace() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t (k int PRIMARY KEY)");
+    n.ok("cassandra", "CREATE ROLE bob");
+    n.ok("cassandra", "GRANT SELECT ON KEYSPACE ks TO bob");
+    n.ok("cassandra", "GRANT MODIFY ON ALL TABLES IN KEYSPACE ks TO bob");
+    n.ok("cassandra", "GRANT ALTER ON ks.t TO bob");
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        n.listed("cassandra", "LIST ALL ON ks.t OF bob"),
+        [pair("<keyspace ks>", "SELECT"), pair("<all tables in ks>", "MODIFY"), pair("<table ks.t>", "ALTER")]
+    );
+    assert_eq!(
+        n.listed("cassandra", "LIST ALL ON ALL TABLES IN KEYSPACE ks OF bob NORECURSIVE"),
+        [pair("<all tables in ks>", "MODIFY")]
+    );
+    assert_eq!(n.listed("cassandra", "LIST MODIFY, ALTER OF bob").len(), 2);
+    assert_eq!(
+        n.err("cassandra", "LIST ALL ON ALL TABLES IN KEYSPACE nope"),
+        Error::Invalid("<all tables in nope> doesn't exist".into())
+    );
+}
+
+#[test]
+fn create_applies_to_all_tables_but_describe_does_not() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE ROLE bob");
+    n.ok("cassandra", "GRANT ALL ON ALL TABLES IN KEYSPACE ks TO bob");
+    let perms: Vec<String> = n.listed("cassandra", "LIST ALL OF bob").into_iter().map(|(_, p)| p).collect();
+    assert_eq!(perms, ["CREATE", "ALTER", "DROP", "SELECT", "MODIFY", "AUTHORIZE", "UNMASK", "SELECT_MASKED"]);
+    assert_eq!(
+        n.err("cassandra", "GRANT DESCRIBE ON ALL TABLES IN KEYSPACE ks TO bob"),
+        Error::Syntax("Resource type DataResource does not support any of the requested permissions".into())
+    );
+    assert_eq!(
+        n.err("cassandra", "GRANT SELECT ON ALL TABLES IN KEYSPACE nope TO bob"),
+        Error::Invalid("Resource <all tables in nope> doesn't exist".into())
+    );
+}
+
+#[test]
+fn granting_what_was_granted_or_revoking_what_was_not_warns() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t1 (id int PRIMARY KEY, val text)");
+    n.ok("cassandra", "CREATE USER 'bob' WITH PASSWORD 'pw'");
+    assert_eq!(
+        n.warnings("cassandra", "REVOKE CREATE ON KEYSPACE ks FROM bob"),
+        ["Role 'bob' was not granted CREATE on <keyspace ks>"]
+    );
+    assert!(n.warnings("cassandra", "GRANT SELECT ON KEYSPACE ks TO bob").is_empty());
+    assert_eq!(
+        n.warnings("cassandra", "GRANT SELECT ON KEYSPACE ks TO bob"),
+        ["Role 'bob' was already granted SELECT on <keyspace ks>"]
+    );
+    assert_eq!(
+        n.warnings("cassandra", "REVOKE SELECT ON TABLE ks.t1 FROM bob"),
+        ["Role 'bob' was not granted SELECT on <table ks.t1>"]
+    );
+    assert_eq!(
+        n.warnings("cassandra", "REVOKE SELECT, MODIFY ON KEYSPACE ks FROM bob"),
+        ["Role 'bob' was not granted MODIFY on <keyspace ks>"]
+    );
+    assert_eq!(n.listed("cassandra", "LIST ALL OF bob"), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn only_select_describe_and_alter_may_be_granted_on_system_keyspaces() {
+    let n = node();
+    n.ok("cassandra", "CREATE ROLE bob");
+    let refused = Error::Unauthorized(
+        "Granting permissions on system keyspaces is strictly limited, this operation is not permitted".into(),
+    );
+    assert_eq!(n.err("cassandra", "GRANT ALL PERMISSIONS ON KEYSPACE system TO bob"), refused);
+    assert_eq!(n.err("cassandra", "GRANT MODIFY ON KEYSPACE system_auth TO bob"), refused);
+    assert_eq!(n.err("cassandra", "GRANT ALL PERMISSIONS ON ALL TABLES IN KEYSPACE system_traces TO bob"), refused);
+    assert_eq!(n.err("cassandra", "GRANT DROP ON system.local TO bob"), refused);
+    n.ok("cassandra", "GRANT SELECT ON KEYSPACE system TO bob");
+    n.ok("cassandra", "GRANT ALTER ON KEYSPACE system_auth TO bob");
+    n.ok("cassandra", "GRANT SELECT ON system_auth.roles TO bob");
+    // Virtual keyspaces are not limited, and revoking is never limited.
+    n.ok("cassandra", "GRANT SELECT ON KEYSPACE system_views TO bob");
+    n.ok("cassandra", "REVOKE ALL ON KEYSPACE system FROM bob");
+}
+
+#[test]
+fn permissions_on_all_keyspaces_do_not_reach_system_keyspaces() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t1 (k int PRIMARY KEY)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT ALL PERMISSIONS ON ALL KEYSPACES TO bob");
+    n.ok("bob", "INSERT INTO ks.t1 (k) VALUES (0)");
+    assert_eq!(
+        n.err("bob", "SELECT * FROM system_auth.roles"),
+        unauthorized("bob", "SELECT", "<table system_auth.roles>")
+    );
+    assert_eq!(
+        n.err("bob", "SELECT * FROM system.prepared_statements"),
+        unauthorized("bob", "SELECT", "<table system.prepared_statements>")
+    );
+    // Tables drivers and tools read stay readable.
+    n.ok("bob", "SELECT * FROM system.local");
+    n.ok("bob", "SELECT * FROM system_traces.sessions");
+    // A grant on the system keyspace itself does reach its tables.
+    n.ok("cassandra", "GRANT SELECT ON KEYSPACE system_auth TO bob");
+    n.ok("bob", "SELECT * FROM system_auth.roles");
+}
+
+#[test]
+fn the_creator_of_a_keyspace_also_gets_its_functions() {
+    let n = node();
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT CREATE ON ALL KEYSPACES TO bob");
+    n.ok("bob", KS);
+    let on_functions: Vec<String> = n
+        .listed("cassandra", "LIST ALL ON ALL FUNCTIONS IN KEYSPACE ks OF bob NORECURSIVE")
+        .into_iter()
+        .map(|(r, p)| format!("{r} {p}"))
+        .collect();
+    assert_eq!(
+        on_functions,
+        [
+            "<all functions in ks> CREATE",
+            "<all functions in ks> ALTER",
+            "<all functions in ks> DROP",
+            "<all functions in ks> AUTHORIZE",
+            "<all functions in ks> EXECUTE"
+        ]
+    );
+    n.ok("cassandra", "GRANT SELECT ON ALL TABLES IN KEYSPACE ks TO bob");
+    n.ok("bob", "DROP KEYSPACE ks");
+    assert_eq!(n.names("cassandra", "LIST ALL OF bob"), ["bob"]);
+}
+
+#[test]
+fn granting_needs_the_permission_granted_as_well_as_authorize() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t1 (k int PRIMARY KEY)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "CREATE ROLE simple WITH LOGIN = true");
+    n.ok("cassandra", "GRANT AUTHORIZE ON ks.t1 TO simple");
+    assert_eq!(n.err("simple", "SELECT * FROM ks.t1"), unauthorized("simple", "SELECT", "<table ks.t1>"));
+    assert_eq!(n.err("simple", "GRANT SELECT ON ks.t1 TO bob"), unauthorized("simple", "SELECT", "<table ks.t1>"));
+    n.ok("cassandra", "GRANT SELECT ON ks.t1 TO simple");
+    n.ok("simple", "GRANT SELECT ON ks.t1 TO bob");
+    n.ok("bob", "SELECT * FROM ks.t1");
+}
+
+#[test]
+fn the_creator_of_a_role_may_describe_alter_and_drop_it() {
+    let n = node();
+    n.ok("cassandra", "CREATE ROLE parent WITH LOGIN = true AND PASSWORD = 'secret'");
+    n.ok("cassandra", "GRANT CREATE ON ALL ROLES TO parent");
+    assert_eq!(n.listed("cassandra", "LIST ALL PERMISSIONS OF parent"), [("<all roles>".into(), "CREATE".into())]);
+    n.ok("cassandra", "CREATE ROLE other WITH LOGIN = true AND PASSWORD = 'secret'");
+    n.ok("parent", "CREATE ROLE child WITH LOGIN = true AND PASSWORD = 'secret'");
+    let shown: Vec<String> =
+        n.listed("parent", "LIST ALL PERMISSIONS OF parent").into_iter().map(|(r, p)| format!("{r} {p}")).collect();
+    assert_eq!(
+        shown,
+        [
+            "<all roles> CREATE",
+            "<role child> ALTER",
+            "<role child> DROP",
+            "<role child> AUTHORIZE",
+            "<role child> DESCRIBE"
+        ]
+    );
+    // DESCRIBE on the child lets the parent list its permissions; nothing lets it list other's.
+    assert!(n.listed("parent", "LIST ALL PERMISSIONS OF child").is_empty());
+    let not_authorized =
+        |whom: &str| Error::Unauthorized(format!("You are not authorized to view {whom}'s permissions"));
+    assert_eq!(n.err("parent", "LIST ALL PERMISSIONS OF other"), not_authorized("other"));
+    assert_eq!(n.err("child", "LIST ALL PERMISSIONS OF parent"), not_authorized("parent"));
+    assert!(n.listed("child", "LIST ALL PERMISSIONS OF child").is_empty());
+    assert_eq!(
+        n.err("child", "CREATE ROLE nope WITH LOGIN = true AND PASSWORD = 'secret'"),
+        Error::Unauthorized("User child does not have sufficient privileges to perform the requested operation".into())
+    );
+    n.ok("parent", "ALTER ROLE child WITH LOGIN = false");
+    n.ok("parent", "DROP ROLE child");
+}
+
+#[test]
+fn only_superusers_create_or_drop_triggers() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t (k int PRIMARY KEY)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n.ok("cassandra", "GRANT ALL ON KEYSPACE ks TO bob");
+    assert_eq!(
+        n.err("bob", "CREATE TRIGGER tr ON ks.t USING 'org.example.Trigger'"),
+        Error::Unauthorized("Only superusers are allowed to perform CREATE TRIGGER queries".into())
+    );
+    assert_eq!(
+        n.err("bob", "DROP TRIGGER tr ON ks.t"),
+        Error::Unauthorized("Only superusers are allowed to perfrom DROP TRIGGER queries".into())
+    );
+}
+
+#[test]
+fn a_hashed_password_must_be_bcrypt_and_excludes_a_password() {
+    let n = node();
+    assert_eq!(
+        n.err("cassandra", "CREATE ROLE r WITH LOGIN = true AND HASHED PASSWORD = 'this_is_an_invalid_hash'"),
+        Error::Invalid("Invalid hashed password value. Please use jBcrypt.".into())
+    );
+    let hash = bcrypt::hash("super_secret_thing", 4).unwrap();
+    let both = format!("CREATE ROLE r WITH LOGIN = true AND PASSWORD = 'x' AND HASHED PASSWORD = '{hash}'");
+    let exclusive = Error::Syntax("Options 'password' and 'hashed password' are mutually exclusive".into());
+    assert_eq!(n.err("cassandra", &both), exclusive);
+    n.ok("cassandra", &format!("CREATE ROLE r WITH LOGIN = true AND HASHED PASSWORD = '{hash}'"));
+    assert_eq!(n.p.authenticate("r", "super_secret_thing"), Ok("r".into()));
+    assert_eq!(
+        n.err("cassandra", &format!("ALTER ROLE r WITH PASSWORD = 'y' AND HASHED PASSWORD = '{hash}'")),
+        exclusive
+    );
+}
+
+#[test]
+fn access_from_cidrs_is_accepted_and_every_address_allowed() {
+    let n = node();
+    n.ok("cassandra", "CREATE ROLE r WITH LOGIN = true AND PASSWORD = 'pw' AND ACCESS FROM ALL CIDRS");
+    n.ok("cassandra", "ALTER ROLE r WITH ACCESS FROM CIDRS {'region1'}");
+    assert_eq!(n.p.authenticate("r", "pw"), Ok("r".into()));
+}
+
+#[test]
+fn schema_statements_and_truncate_are_authorized_before_the_table_is_looked_up() {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    let nope = "<table ks.nope>";
+    assert_eq!(n.err("bob", "TRUNCATE ks.nope"), unauthorized("bob", "MODIFY", nope));
+    assert_eq!(n.err("bob", "CREATE INDEX ON ks.nope (v)"), unauthorized("bob", "ALTER", nope));
+    assert_eq!(n.err("bob", "ALTER TABLE ks.nope ADD x int"), unauthorized("bob", "ALTER", nope));
+    assert_eq!(n.err("bob", "DROP TABLE ks.nope"), unauthorized("bob", "DROP", nope));
+    // Reads and writes look the table up first.
+    assert!(matches!(n.err("bob", "SELECT * FROM ks.nope"), Error::Invalid(_)));
+}
+
+fn batch_node() -> Node {
+    let n = node();
+    n.ok("cassandra", KS);
+    n.ok("cassandra", "CREATE TABLE ks.t1 (k int PRIMARY KEY, v int)");
+    n.ok("cassandra", "CREATE TABLE ks.t2 (k int PRIMARY KEY, v int)");
+    n.ok("cassandra", "CREATE ROLE bob WITH LOGIN = true");
+    n
+}
+
+#[test]
+fn a_batch_on_one_table_needs_modify_on_it() {
+    let n = batch_node();
+    let b = "BEGIN BATCH INSERT INTO ks.t1 (k, v) VALUES (0, 0); INSERT INTO ks.t1 (k, v) VALUES (1, 0); APPLY BATCH";
+    assert_eq!(n.err("bob", b), unauthorized("bob", "MODIFY", "<table ks.t1>"));
+    n.ok("cassandra", "GRANT MODIFY ON TABLE ks.t1 TO bob");
+    n.ok("bob", b);
+}
+
+#[test]
+fn a_batch_needs_modify_on_every_table_it_writes() {
+    let n = batch_node();
+    let b = "BEGIN BATCH INSERT INTO ks.t1 (k, v) VALUES (0, 0); INSERT INTO ks.t2 (k, v) VALUES (0, 0); \
+             INSERT INTO ks.t1 (k, v) VALUES (1, 0); APPLY BATCH";
+    assert_eq!(n.err("bob", b), unauthorized("bob", "MODIFY", "<table ks.t1>"));
+    n.ok("cassandra", "GRANT MODIFY ON TABLE ks.t1 TO bob");
+    assert_eq!(n.err("bob", b), unauthorized("bob", "MODIFY", "<table ks.t2>"));
+    n.ok("cassandra", "GRANT MODIFY ON TABLE ks.t2 TO bob");
+    n.ok("bob", b);
+}
+
+#[test]
+fn a_conditional_statement_in_a_batch_also_needs_select() {
+    let n = batch_node();
+    let b =
+        "BEGIN BATCH INSERT INTO ks.t1 (k, v) VALUES (0, 0); UPDATE ks.t1 SET v = 1 WHERE k = 0 IF v = 0; APPLY BATCH";
+    assert_eq!(n.err("bob", b), unauthorized("bob", "MODIFY", "<table ks.t1>"));
+    n.ok("cassandra", "GRANT MODIFY ON TABLE ks.t1 TO bob");
+    assert_eq!(n.err("bob", b), unauthorized("bob", "SELECT", "<table ks.t1>"));
+    n.ok("cassandra", "GRANT SELECT ON TABLE ks.t1 TO bob");
+    n.ok("bob", b);
+}

@@ -562,3 +562,271 @@ fn ann_warns_when_it_downgrades_the_consistency_level_or_grows_the_page() {
         ))
     );
 }
+
+/// The entries of index `index` of table `ks.table` under index partition `key` that are live now.
+fn live_entries(t: &Tester, table: &str, index: &str, key: &[u8]) -> usize {
+    let schema = t.processor.schema();
+    let table = schema.keyspaces["ks"].tables[table].clone();
+    let id = table.indexes.iter().find(|i| i.name == index).unwrap().storage_id;
+    let now = i32::MAX - 1;
+    let Some(p) = t.processor.storage().read_partition(id, key).unwrap() else { return 0 };
+    let p = storage_model::purge::live_view(p, now);
+    p.rows.iter().filter(|r| r.liveness.is_some_and(|l| l.ttl == 0)).count()
+}
+
+/// The index partition of an int value.
+fn int_key(v: i32) -> Vec<u8> {
+    cql_types::key::storage_key(&v.to_be_bytes())
+}
+
+#[test]
+fn a_query_on_an_overwritten_value_deletes_its_stale_entry() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v)");
+    t.exec("INSERT INTO t (k, v) VALUES (1, 5)");
+    t.exec("UPDATE t SET v = 6 WHERE k = 1");
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(5)), 1);
+    assert!(t.rows("SELECT k FROM t WHERE v = 5").is_empty());
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(5)), 0);
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(6)), 1);
+    assert_eq!(t.rows("SELECT k FROM t WHERE v = 6"), rows(&[&["1"]]));
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(6)), 1);
+}
+
+#[test]
+fn a_value_written_again_after_its_stale_entry_was_deleted_is_found() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v)");
+    for _ in 0..3 {
+        t.exec("UPDATE t SET v = 5 WHERE k = 1");
+        assert_eq!(t.rows("SELECT k FROM t WHERE v = 5"), rows(&[&["1"]]));
+        t.exec("UPDATE t SET v = 6 WHERE k = 1");
+        assert!(t.rows("SELECT k FROM t WHERE v = 5").is_empty());
+        assert_eq!(t.rows("SELECT k FROM t WHERE v = 6"), rows(&[&["1"]]));
+    }
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(5)), 0);
+}
+
+#[test]
+fn the_deletion_of_a_stale_entry_takes_the_entry_timestamp() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v)");
+    t.exec("UPDATE t USING TIMESTAMP 10 SET v = 5 WHERE k = 1");
+    t.exec("UPDATE t USING TIMESTAMP 20 SET v = 6 WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE v = 5").is_empty());
+    // Older than the value it would replace: still not the row's value.
+    t.exec("UPDATE t USING TIMESTAMP 15 SET v = 5 WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE v = 5").is_empty());
+    // Newer than the deleted entry (10) and than the value (20): found again.
+    t.exec("UPDATE t USING TIMESTAMP 30 SET v = 5 WHERE k = 1");
+    assert_eq!(t.rows("SELECT k FROM t WHERE v = 5"), rows(&[&["1"]]));
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(5)), 1);
+}
+
+#[test]
+fn a_query_as_of_a_later_time_deletes_no_entry() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, v int, PRIMARY KEY (k, c))");
+    t.exec("CREATE INDEX ci ON t (c)");
+    t.exec("INSERT INTO t (k, c, v) VALUES (1, 5, 0) USING TTL 1000");
+    let later = i32::MAX - 10;
+    assert!(t.rows_at("SELECT k FROM t WHERE c = 5", later).is_empty());
+    assert_eq!(t.rows("SELECT k FROM t WHERE c = 5"), rows(&[&["1"]]));
+}
+
+#[test]
+fn stale_entries_of_deleted_rows_and_removed_elements_are_deleted_by_reads() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, s set<int>, PRIMARY KEY (k, c))");
+    t.exec("CREATE INDEX ci ON t (c)");
+    t.exec("CREATE INDEX si ON t (s)");
+    t.exec("INSERT INTO t (k, c, s) VALUES (1, 5, {7, 8})");
+    t.exec("INSERT INTO t (k, c, s) VALUES (2, 5, {7})");
+    t.exec("UPDATE t SET s = s - {7} WHERE k = 1 AND c = 5");
+    assert_eq!(t.rows("SELECT k FROM t WHERE s CONTAINS 7"), rows(&[&["2"]]));
+    assert_eq!(live_entries(&t, "t", "si", &int_key(7)), 1);
+    assert_eq!(t.rows("SELECT k FROM t WHERE s CONTAINS 8"), rows(&[&["1"]]));
+    t.exec("DELETE FROM t WHERE k = 1 AND c = 5");
+    t.exec("DELETE FROM t WHERE k = 2");
+    assert!(t.rows("SELECT k FROM t WHERE c = 5").is_empty());
+    assert_eq!(live_entries(&t, "t", "ci", &int_key(5)), 0);
+    t.exec("INSERT INTO t (k, c) VALUES (2, 5)");
+    assert_eq!(t.rows("SELECT k FROM t WHERE c = 5"), rows(&[&["2"]]));
+}
+
+#[test]
+fn paging_over_stale_entries_returns_every_live_row_once_and_deletes_them() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, v int, PRIMARY KEY (k, c))");
+    t.exec("CREATE INDEX vi ON t (v)");
+    for k in 0..8 {
+        for c in 0..3 {
+            t.exec(&format!("INSERT INTO t (k, c, v) VALUES ({k}, {c}, 1)"));
+        }
+    }
+    for k in 0..8 {
+        for c in 0..3 {
+            if (k + c) % 2 == 0 {
+                t.exec(&format!("UPDATE t SET v = 2 WHERE k = {k} AND c = {c}"));
+            }
+        }
+    }
+    let expected = t.rows("SELECT k, c FROM t WHERE v = 1 ALLOW FILTERING");
+    for page_size in [1, 2, 5] {
+        assert_eq!(t.pages("SELECT k, c FROM t WHERE v = 1", page_size).concat(), expected, "{page_size}");
+    }
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(1)), expected.len());
+}
+
+#[test]
+fn stale_value_ordered_entries_are_deleted_by_range_reads() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v) USING 'sai'");
+    t.exec("INSERT INTO t (k, v) VALUES (1, 1)");
+    t.exec("INSERT INTO t (k, v) VALUES (2, 2)");
+    t.exec("UPDATE t SET v = 3 WHERE k = 1");
+    assert_eq!(live_entries(&t, "t", "vi", &[0xFF]), 3);
+    assert_eq!(sorted(t.rows("SELECT k, v FROM t WHERE v > 0")), rows(&[&["1", "3"], &["2", "2"]]));
+    assert_eq!(live_entries(&t, "t", "vi", &[0xFF]), 2);
+}
+
+#[test]
+fn deleted_stale_entries_stay_deleted_after_a_restart() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v)");
+    t.exec("INSERT INTO t (k, v) VALUES (1, 5)");
+    t.exec("UPDATE t SET v = 6 WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE v = 5").is_empty());
+    let t = t.reopen();
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(5)), 0);
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(6)), 1);
+}
+
+#[test]
+fn rows_under_a_range_tombstone_are_not_found_and_their_entries_are_deleted() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, v int, PRIMARY KEY (k, c))");
+    t.exec("CREATE INDEX vi ON t (v)");
+    for c in 0..5 {
+        t.exec(&format!("INSERT INTO t (k, c, v) VALUES (0, {c}, 1)"));
+    }
+    t.exec("DELETE FROM t WHERE k = 0 AND c >= 2");
+    assert_eq!(t.rows("SELECT c FROM t WHERE v = 1"), rows(&[&["0"], &["1"]]));
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(1)), 2);
+    t.exec("INSERT INTO t (k, c, v) VALUES (0, 3, 1)");
+    assert_eq!(t.rows("SELECT c FROM t WHERE v = 1"), rows(&[&["0"], &["1"], &["3"]]));
+}
+
+#[test]
+fn key_column_indexes_of_composite_and_descending_keys_keep_their_valid_entries() {
+    let mut t = Tester::new();
+    t.exec(
+        "CREATE TABLE t (a int, b int, c1 int, c2 int, v int, PRIMARY KEY ((a, b), c1, c2)) \
+         WITH CLUSTERING ORDER BY (c1 DESC, c2 DESC)",
+    );
+    t.exec("CREATE INDEX bi ON t (b)");
+    t.exec("CREATE INDEX c2i ON t (c2)");
+    for a in 0..3 {
+        for c1 in 0..2 {
+            for c2 in 0..2 {
+                t.exec(&format!("INSERT INTO t (a, b, c1, c2, v) VALUES ({a}, 7, {c1}, {c2}, 0)"));
+            }
+        }
+    }
+    for _ in 0..2 {
+        assert_eq!(t.rows("SELECT a FROM t WHERE b = 7").len(), 12);
+        let filtered = sorted(t.rows("SELECT a, c1 FROM t WHERE c2 = 1 ALLOW FILTERING"));
+        assert_eq!(sorted(t.rows("SELECT a, c1 FROM t WHERE c2 = 1")), filtered);
+    }
+    assert_eq!(live_entries(&t, "t", "bi", &int_key(7)), 3);
+    assert_eq!(live_entries(&t, "t", "c2i", &int_key(1)), 6);
+    t.exec("DELETE FROM t WHERE a = 1 AND b = 7");
+    t.exec("DELETE FROM t WHERE a = 2 AND b = 7 AND c1 = 0");
+    assert_eq!(t.rows("SELECT a FROM t WHERE b = 7").len(), 6);
+    assert_eq!(sorted(t.rows("SELECT a, c1 FROM t WHERE c2 = 1")), rows(&[&["0", "0"], &["0", "1"], &["2", "1"]]));
+    assert_eq!(live_entries(&t, "t", "bi", &int_key(7)), 2);
+    assert_eq!(live_entries(&t, "t", "c2i", &int_key(1)), 3);
+}
+
+#[test]
+fn a_static_index_finds_the_static_row_of_a_partition_without_rows_until_the_partition_is_deleted() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int, c int, s int static, v int, PRIMARY KEY (k, c))");
+    t.exec("CREATE INDEX si ON t (s)");
+    t.exec("INSERT INTO t (k, c, s, v) VALUES (1, 1, 5, 0)");
+    t.exec("INSERT INTO t (k, c, s, v) VALUES (2, 1, 5, 0)");
+    t.exec("DELETE FROM t WHERE k = 1 AND c = 1");
+    assert_eq!(
+        t.rows("SELECT k, c, s FROM t WHERE s = 5"),
+        t.rows("SELECT k, c, s FROM t WHERE s = 5 ALLOW FILTERING")
+    );
+    assert_eq!(live_entries(&t, "t", "si", &int_key(5)), 2);
+    t.exec("DELETE FROM t WHERE k = 1");
+    t.exec("UPDATE t SET s = 6 WHERE k = 2");
+    assert!(t.rows("SELECT k FROM t WHERE s = 5").is_empty());
+    assert_eq!(live_entries(&t, "t", "si", &int_key(5)), 0);
+    assert_eq!(t.rows("SELECT k, c, s FROM t WHERE s = 6"), rows(&[&["2", "1", "6"]]));
+}
+
+#[test]
+fn an_expired_value_overwritten_without_ttl_stays_found() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int)");
+    t.exec("CREATE INDEX vi ON t (v)");
+    t.exec_at("INSERT INTO t (k, v) VALUES (1, 5) USING TTL 10", 1_000_000);
+    t.exec_at("UPDATE t SET v = 5 WHERE k = 1", 1_000_001);
+    assert_eq!(t.rows_at("SELECT k FROM t WHERE v = 5", 1_000_020), rows(&[&["1"]]));
+    t.exec_at("UPDATE t USING TTL 10 SET v = 6 WHERE k = 1", 1_000_030);
+    assert_eq!(t.rows_at("SELECT k FROM t WHERE v = 6", 1_000_035), rows(&[&["1"]]));
+    assert!(t.rows_at("SELECT k FROM t WHERE v = 6", 1_000_045).is_empty());
+    assert!(t.rows_at("SELECT k FROM t WHERE v = 5", 1_000_045).is_empty());
+}
+
+#[test]
+fn map_indexes_follow_overwritten_and_removed_elements() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, m map<text, int>)");
+    t.exec("CREATE INDEX ON t (keys(m))");
+    t.exec("CREATE INDEX ON t (values(m))");
+    t.exec("CREATE INDEX ON t (entries(m))");
+    t.exec("INSERT INTO t (k, m) VALUES (1, {'x': 1, 'y': 1})");
+    t.exec("UPDATE t SET m['x'] = 2 WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE m['x'] = 1").is_empty());
+    assert_eq!(t.rows("SELECT k FROM t WHERE m['x'] = 2"), rows(&[&["1"]]));
+    assert_eq!(t.rows("SELECT k FROM t WHERE m CONTAINS 1"), rows(&[&["1"]]));
+    t.exec("DELETE m['y'] FROM t WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE m CONTAINS 1").is_empty());
+    assert!(t.rows("SELECT k FROM t WHERE m CONTAINS KEY 'y'").is_empty());
+    t.exec("UPDATE t SET m = {'z': 1} WHERE k = 1");
+    assert!(t.rows("SELECT k FROM t WHERE m CONTAINS KEY 'x'").is_empty());
+    assert_eq!(t.rows("SELECT k FROM t WHERE m CONTAINS 1"), rows(&[&["1"]]));
+    assert_eq!(t.rows("SELECT k FROM t WHERE m CONTAINS KEY 'z'"), rows(&[&["1"]]));
+}
+
+#[test]
+fn index_tables_keep_no_tombstones_past_compaction() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE t (k int PRIMARY KEY, v int) WITH gc_grace_seconds = 3600");
+    t.exec("CREATE INDEX vi ON t (v)");
+    let schema = t.processor.schema();
+    let id = schema.keyspaces["ks"].tables["t"].indexes[0].storage_id;
+    let storage = t.processor.storage();
+    assert_eq!(storage.table_options(id).unwrap().gc_grace_seconds, 0);
+    t.exec("INSERT INTO t (k, v) VALUES (1, 5)");
+    t.exec("UPDATE t SET v = 6 WHERE k = 1");
+    t.processor.storage().flush_table(id).unwrap();
+    // Read as of a minute ago, so the deletion is already older than the (zero) grace period.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i32;
+    assert!(t.rows_at("SELECT k FROM t WHERE v = 5", now - 60).is_empty());
+    let storage = t.processor.storage();
+    assert_eq!(storage.read_partition(id, &int_key(5)).unwrap().map(|p| p.rows.len()), Some(1));
+    storage.flush_table(id).unwrap();
+    storage.compact_table(id).unwrap();
+    assert_eq!(storage.read_partition(id, &int_key(5)).unwrap().map(|p| p.rows.len()).unwrap_or(0), 0);
+    assert_eq!(live_entries(&t, "t", "vi", &int_key(6)), 1);
+}

@@ -283,7 +283,16 @@ impl QueryProcessor {
         if !self.auth.config.authorizer.requires_authorization() {
             return Ok(true);
         }
+        // A permission on ALL KEYSPACES does not reach into the system keyspaces
+        // (`ClientState.ensurePermission`: their chain stops below the root).
+        let in_system_keyspace = match resource {
+            Resource::Keyspace(k) | Resource::AllTables(k) | Resource::Table(k, _) => check::is_system_keyspace(k),
+            _ => false,
+        };
         for r in resource.chain() {
+            if in_system_keyspace && r == Resource::AllKeyspaces {
+                continue;
+            }
             if self.permissions_on(state, &r)?.contains(&permission) {
                 return Ok(true);
             }

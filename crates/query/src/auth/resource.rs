@@ -63,6 +63,8 @@ impl fmt::Display for Permission {
 pub enum Resource {
     AllKeyspaces,
     Keyspace(String),
+    /// Every table of a keyspace (`ALL TABLES IN KEYSPACE ks`, Cassandra 4.1+).
+    AllTables(String),
     Table(String, String),
     AllRoles,
     Role(String),
@@ -74,11 +76,13 @@ pub enum Resource {
 
 use Permission as P;
 
+/// `KEYSPACE_LEVEL_PERMISSIONS` (also `ALL_TABLES_LEVEL_PERMISSIONS`, the same set).
 const DATA_KEYSPACE: &[Permission] =
     &[P::Create, P::Alter, P::Drop, P::Select, P::Modify, P::Authorize, P::Unmask, P::SelectMasked];
 const DATA_TABLE: &[Permission] = &[P::Alter, P::Drop, P::Select, P::Modify, P::Authorize, P::Unmask, P::SelectMasked];
 const ROLES_ROOT: &[Permission] = &[P::Create, P::Alter, P::Drop, P::Authorize, P::Describe];
-const ROLE: &[Permission] = &[P::Alter, P::Drop, P::Authorize];
+/// `ROLE_LEVEL_PERMISSIONS`: DESCRIBE on one role lets its holder list that role's permissions.
+const ROLE: &[Permission] = &[P::Alter, P::Drop, P::Authorize, P::Describe];
 const FUNCTIONS: &[Permission] = &[P::Create, P::Alter, P::Drop, P::Authorize, P::Execute];
 const MBEANS: &[Permission] = &[P::Select, P::Modify, P::Authorize, P::Describe, P::Execute];
 
@@ -88,6 +92,7 @@ impl Resource {
         match self {
             Resource::AllKeyspaces => "data".into(),
             Resource::Keyspace(k) => format!("data/{k}"),
+            Resource::AllTables(k) => format!("data/{k}/*"),
             Resource::Table(k, t) => format!("data/{k}/{t}"),
             Resource::AllRoles => "roles".into(),
             Resource::Role(r) => format!("roles/{r}"),
@@ -100,6 +105,12 @@ impl Resource {
 
     /// Parses a stored name back; `None` for names of resources Sibyl does not model.
     pub fn from_name(name: &str) -> Option<Resource> {
+        // Role and MBean names may themselves hold '/' (`RoleResource.fromName` splits once).
+        match name.split_once('/') {
+            Some(("roles", r)) => return Some(Resource::Role(r.into())),
+            Some(("mbean", m)) => return Some(Resource::Mbean(m.into())),
+            _ => {}
+        }
         let mut parts = name.splitn(3, '/');
         let root = parts.next()?;
         let second = parts.next();
@@ -107,6 +118,7 @@ impl Resource {
         Some(match (root, second, third) {
             ("data", None, _) => Resource::AllKeyspaces,
             ("data", Some(k), None) => Resource::Keyspace(k.into()),
+            ("data", Some(k), Some("*")) => Resource::AllTables(k.into()),
             ("data", Some(k), Some(t)) => Resource::Table(k.into(), t.into()),
             ("roles", None, _) => Resource::AllRoles,
             ("roles", Some(r), None) => Resource::Role(r.into()),
@@ -121,7 +133,9 @@ impl Resource {
     /// The Java class of the resource, as Cassandra names it in errors.
     pub fn class_name(&self) -> &'static str {
         match self {
-            Resource::AllKeyspaces | Resource::Keyspace(_) | Resource::Table(..) => "DataResource",
+            Resource::AllKeyspaces | Resource::Keyspace(_) | Resource::AllTables(_) | Resource::Table(..) => {
+                "DataResource"
+            }
             Resource::AllRoles | Resource::Role(_) => "RoleResource",
             Resource::AllFunctions | Resource::KeyspaceFunctions(_) => "FunctionResource",
             Resource::AllMbeans | Resource::Mbean(_) => "JMXResource",
@@ -131,7 +145,7 @@ impl Resource {
     /// The permissions that mean something on this resource.
     pub fn applicable_permissions(&self) -> &'static [Permission] {
         match self {
-            Resource::AllKeyspaces | Resource::Keyspace(_) => DATA_KEYSPACE,
+            Resource::AllKeyspaces | Resource::Keyspace(_) | Resource::AllTables(_) => DATA_KEYSPACE,
             Resource::Table(..) => DATA_TABLE,
             Resource::AllRoles => ROLES_ROOT,
             Resource::Role(_) => ROLE,
@@ -143,7 +157,8 @@ impl Resource {
     pub fn parent(&self) -> Option<Resource> {
         match self {
             Resource::Keyspace(_) => Some(Resource::AllKeyspaces),
-            Resource::Table(k, _) => Some(Resource::Keyspace(k.clone())),
+            Resource::AllTables(k) => Some(Resource::Keyspace(k.clone())),
+            Resource::Table(k, _) => Some(Resource::AllTables(k.clone())),
             Resource::Role(_) => Some(Resource::AllRoles),
             Resource::KeyspaceFunctions(_) => Some(Resource::AllFunctions),
             Resource::Mbean(_) => Some(Resource::AllMbeans),
@@ -166,6 +181,7 @@ impl fmt::Display for Resource {
         match self {
             Resource::AllKeyspaces => f.write_str("<all keyspaces>"),
             Resource::Keyspace(k) => write!(f, "<keyspace {k}>"),
+            Resource::AllTables(k) => write!(f, "<all tables in {k}>"),
             Resource::Table(k, t) => write!(f, "<table {k}.{t}>"),
             Resource::AllRoles => f.write_str("<all roles>"),
             Resource::Role(r) => write!(f, "<role {r}>"),
@@ -186,6 +202,7 @@ mod tests {
         for r in [
             Resource::AllKeyspaces,
             Resource::Keyspace("ks".into()),
+            Resource::AllTables("ks".into()),
             Resource::Table("ks".into(), "t".into()),
             Resource::AllRoles,
             Resource::Role("bob".into()),
@@ -196,19 +213,37 @@ mod tests {
             assert_eq!(Resource::from_name(&r.name()), Some(r.clone()), "{r}");
         }
         assert_eq!(Resource::Table("ks".into(), "t".into()).name(), "data/ks/t");
+        assert_eq!(Resource::AllTables("ks".into()).name(), "data/ks/*");
     }
 
     #[test]
-    fn a_table_chain_goes_up_to_all_keyspaces() {
+    fn role_names_may_hold_slashes() {
+        for name in ["ki/ng", "aeou/!@*%", "do$\\$P#?:"] {
+            let r = Resource::Role(name.into());
+            assert_eq!(Resource::from_name(&r.name()), Some(r));
+        }
+        assert_eq!(Resource::from_name("roles"), Some(Resource::AllRoles));
+    }
+
+    #[test]
+    fn a_table_chain_goes_up_through_all_tables_to_all_keyspaces() {
         let chain = Resource::Table("ks".into(), "t".into()).chain();
         let shown: Vec<String> = chain.iter().map(|r| r.to_string()).collect();
-        assert_eq!(shown, ["<table ks.t>", "<keyspace ks>", "<all keyspaces>"]);
+        assert_eq!(shown, ["<table ks.t>", "<all tables in ks>", "<keyspace ks>", "<all keyspaces>"]);
+    }
+
+    #[test]
+    fn create_applies_to_all_tables_but_not_to_a_table() {
+        assert!(Resource::AllTables("ks".into()).applicable_permissions().contains(&Permission::Create));
+        assert!(!Resource::AllTables("ks".into()).applicable_permissions().contains(&Permission::Describe));
+        assert_eq!(Resource::AllTables("ks".into()).class_name(), "DataResource");
     }
 
     #[test]
     fn describe_applies_to_roles_but_not_to_data() {
         assert!(!Resource::Keyspace("ks".into()).applicable_permissions().contains(&Permission::Describe));
         assert!(Resource::AllRoles.applicable_permissions().contains(&Permission::Describe));
+        assert!(Resource::Role("r".into()).applicable_permissions().contains(&Permission::Describe));
         assert!(!Resource::Table("k".into(), "t".into()).applicable_permissions().contains(&Permission::Create));
     }
 

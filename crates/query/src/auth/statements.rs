@@ -24,8 +24,8 @@ pub(crate) fn execute(
     keyspace: Option<&str>,
 ) -> Option<Result<Outcome, Error>> {
     let result = match statement {
-        Statement::CreateRole(s) => create_role(p, state, s),
-        Statement::AlterRole(s) => alter_role(p, state, s),
+        Statement::CreateRole(s) => exclusive_passwords(&s.options).and_then(|_| create_role(p, state, s)),
+        Statement::AlterRole(s) => exclusive_passwords(&s.options).and_then(|_| alter_role(p, state, s)),
         Statement::DropRole(s) => drop_role(p, state, s),
         Statement::ListRoles(s) => list_roles(p, state, s),
         Statement::GrantRole(s) => change_membership(p, state, s, true),
@@ -83,6 +83,16 @@ fn exists(p: &QueryProcessor, role: &str) -> Result<bool, Error> {
     Ok(p.cached_role(role)?.is_some())
 }
 
+/// The grammar's check, before anything else: a role gets a password or a hash, not both.
+fn exclusive_passwords(options: &[RoleOption]) -> Result<(), Error> {
+    let password = options.iter().any(|o| matches!(o, RoleOption::Password(_)));
+    let hashed = options.iter().any(|o| matches!(o, RoleOption::HashedPassword(_)));
+    if password && hashed {
+        return Err(Error::Syntax("Options 'password' and 'hashed password' are mutually exclusive".into()));
+    }
+    Ok(())
+}
+
 /// `RoleOptions.validate` against what `CassandraRoleManager` supports with this authenticator.
 fn validate_options(p: &QueryProcessor, options: &[RoleOption]) -> Result<(), Error> {
     let password_auth = p.auth.config.authenticator == Authenticator::Password;
@@ -91,15 +101,19 @@ fn validate_options(p: &QueryProcessor, options: &[RoleOption]) -> Result<(), Er
             RoleOption::Login(_) | RoleOption::Superuser(_) => true,
             RoleOption::Password(_) | RoleOption::HashedPassword(_) => password_auth,
             RoleOption::Options(_) => false,
-            // Datacenter access is the network authorizer's; this single node has one datacenter.
-            RoleOption::AccessToAllDatacenters | RoleOption::AccessToDatacenters(_) => continue,
+            // Datacenter access is the network authorizer's (this single node has one datacenter),
+            // CIDR access the CIDR authorizer's (Cassandra's default allows every address).
+            RoleOption::AccessToAllDatacenters
+            | RoleOption::AccessToDatacenters(_)
+            | RoleOption::AccessFromAllCidrs
+            | RoleOption::AccessFromCidrs(_) => continue,
         };
         if !supported {
             return Err(Error::invalid(format!("{ROLE_MANAGER} doesn't support {}", cql_parser::role_option_name(o))));
         }
         if let RoleOption::HashedPassword(h) = o {
             if bcrypt::verify("", h).is_err() {
-                return Err(Error::invalid("Hashed password is not valid bcrypt hash"));
+                return Err(Error::invalid("Invalid hashed password value. Please use jBcrypt."));
             }
         }
     }
@@ -355,6 +369,7 @@ fn resource(state: &ClientState, r: &ast::Resource, keyspace: Option<&str>) -> R
     Ok(match r {
         ast::Resource::AllKeyspaces => Resource::AllKeyspaces,
         ast::Resource::Keyspace(k) => Resource::Keyspace(k.clone()),
+        ast::Resource::AllTables(k) => Resource::AllTables(k.clone()),
         ast::Resource::Table(t) => {
             let ks = t.keyspace.clone().or_else(|| keyspace.map(str::to_string)).or_else(|| state.keyspace.clone());
             let ks = ks.ok_or_else(|| {
@@ -385,20 +400,30 @@ fn resource(state: &ClientState, r: &ast::Resource, keyspace: Option<&str>) -> R
 fn resource_exists(p: &QueryProcessor, r: &Resource) -> Result<bool, Error> {
     let schema = p.schema();
     Ok(match r {
-        Resource::Keyspace(k) | Resource::KeyspaceFunctions(k) => schema.keyspaces.contains_key(k),
+        Resource::Keyspace(k) | Resource::AllTables(k) | Resource::KeyspaceFunctions(k) => {
+            schema.keyspaces.contains_key(k)
+        }
         Resource::Table(k, t) => schema.table(k, t).is_ok(),
         Resource::Role(name) => exists(p, name)?,
         _ => true,
     })
 }
 
-/// `ALL` or the one permission written, each kept only where it applies to the resource (the
-/// parser's `filterPermissions`).
-fn filtered_permissions(permission: &Option<String>, r: &Resource) -> Result<Vec<Permission>, Error> {
-    let asked: Vec<Permission> = match permission {
+/// The permissions a statement names: all of them for `ALL`, else those written, in
+/// Cassandra's order.
+fn named_permissions(permission: &Option<Vec<String>>) -> Vec<Permission> {
+    match permission {
         None => Permission::ALL.to_vec(),
-        Some(name) => Permission::parse(name).into_iter().collect(),
-    };
+        Some(names) => {
+            Permission::ALL.into_iter().filter(|p| names.iter().any(|n| Permission::parse(n) == Some(*p))).collect()
+        }
+    }
+}
+
+/// `ALL` or the permissions written, each kept only where it applies to the resource (the
+/// parser's `filterPermissions`).
+fn filtered_permissions(permission: &Option<Vec<String>>, r: &Resource) -> Result<Vec<Permission>, Error> {
+    let asked = named_permissions(permission);
     let kept: Vec<Permission> = asked.into_iter().filter(|p| r.applicable_permissions().contains(p)).collect();
     if kept.is_empty() {
         return Err(Error::Syntax(format!(
@@ -429,11 +454,40 @@ fn change_permissions(
     if !resource_exists(p, &r)? {
         return Err(Error::invalid(format!("Resource {r} doesn't exist")));
     }
+    if grant && grants_too_much_on_a_system_keyspace(&r, &permissions) {
+        return Err(Error::Unauthorized(
+            "Granting permissions on system keyspaces is strictly limited, this operation is not permitted".into(),
+        ));
+    }
     if !p.auth.config.authorizer.requires_authorization() {
         let op = if grant { "GRANT" } else { "REVOKE" };
         return Err(Error::invalid(format!("{op} operation is not supported by AllowAllAuthorizer")));
     }
-    store::modify_permissions(p, &s.role, &r.name(), &permissions, grant)
+    // As `CassandraAuthorizer.grant/revoke`: only what changes is written, and what did not change
+    // is reported in a warning.
+    let existing = store::permissions(p, &s.role, &r.name())?;
+    let (changed, unchanged): (Vec<Permission>, Vec<Permission>) =
+        permissions.iter().partition(|perm| existing.contains(perm) != grant);
+    let mut outcome =
+        if changed.is_empty() { void() } else { store::modify_permissions(p, &s.role, &r.name(), &changed, grant)? };
+    if !unchanged.is_empty() {
+        let names = unchanged.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+        let what = if grant { "was already granted" } else { "was not granted" };
+        outcome.warnings.push(format!("Role '{}' {what} {names} on {r}", s.role));
+    }
+    Ok(outcome)
+}
+
+/// `GrantPermissionsStatement.validate`: on the keyspaces of the system (not the virtual ones), only
+/// SELECT, DESCRIBE and ALTER may be granted (`Permission.INVALID_FOR_SYSTEM_KEYSPACES`).
+fn grants_too_much_on_a_system_keyspace(r: &Resource, permissions: &[Permission]) -> bool {
+    let keyspace = match r {
+        Resource::Keyspace(k) | Resource::AllTables(k) | Resource::Table(k, _) => k.as_str(),
+        _ => return false,
+    };
+    let system = ["system", "system_schema", "system_auth", "system_distributed", "system_traces"];
+    system.contains(&keyspace)
+        && permissions.iter().any(|p| !matches!(p, Permission::Select | Permission::Describe | Permission::Alter))
 }
 
 fn list_permissions(
@@ -457,13 +511,21 @@ fn list_permissions(
     if !p.auth.config.authorizer.requires_authorization() {
         return Err(Error::invalid("LIST PERMISSIONS operation is not supported by AllowAllAuthorizer"));
     }
-    let wanted: Vec<Permission> = match &s.permission {
-        None => Permission::ALL.to_vec(),
-        Some(name) => Permission::parse(name).into_iter().collect(),
-    };
+    let wanted = named_permissions(&s.permission);
     let performer_is_super = state.internal || p.has_superuser_status(user)?;
     let own_roles = granted_roles(p, user, true)?;
-    let allowed = performer_is_super || s.of.as_ref().is_some_and(|of| own_roles.contains(of));
+    // `CassandraAuthorizer.list`: superusers, the role itself and its members, and holders of
+    // DESCRIBE on ALL ROLES or on the role listed.
+    let describes = |r: &Resource| -> Result<bool, Error> {
+        Ok(!state.internal && p.permissions_on(state, r)?.contains(&Permission::Describe))
+    };
+    let allowed = performer_is_super
+        || s.of.as_ref().is_some_and(|of| own_roles.contains(of))
+        || describes(&Resource::AllRoles)?
+        || match &s.of {
+            Some(of) => describes(&Resource::Role(of.clone()))?,
+            None => false,
+        };
     if !allowed {
         let whom = s.of.as_deref().unwrap_or("everyone");
         return Err(Error::Unauthorized(format!("You are not authorized to view {whom}'s permissions")));
@@ -523,9 +585,32 @@ mod tests {
     }
 
     #[test]
+    fn of_several_permissions_those_that_apply_are_kept() {
+        let got = filtered_permissions(
+            &Some(vec!["SELECT".into(), "CREATE".into()]),
+            &Resource::Table("k".into(), "t".into()),
+        );
+        assert_eq!(got, Ok(vec![Permission::Select]));
+        let got = filtered_permissions(&Some(vec!["MODIFY".into(), "CREATE".into()]), &Resource::AllTables("k".into()));
+        assert_eq!(got, Ok(vec![Permission::Create, Permission::Modify]));
+    }
+
+    #[test]
+    fn only_select_describe_and_alter_may_be_granted_on_system_keyspaces() {
+        let local = Resource::Table("system".into(), "local".into());
+        assert!(!grants_too_much_on_a_system_keyspace(&local, &[Permission::Select]));
+        assert!(grants_too_much_on_a_system_keyspace(&local, &[Permission::Select, Permission::Modify]));
+        let traces = Resource::AllTables("system_traces".into());
+        assert!(grants_too_much_on_a_system_keyspace(&traces, &[Permission::Create]));
+        let virtual_ks = Resource::Keyspace("system_views".into());
+        assert!(!grants_too_much_on_a_system_keyspace(&virtual_ks, &[Permission::Modify]));
+        assert!(!grants_too_much_on_a_system_keyspace(&Resource::AllKeyspaces, &[Permission::Modify]));
+    }
+
+    #[test]
     fn a_permission_that_does_not_apply_is_a_syntax_error() {
         assert_eq!(
-            filtered_permissions(&Some("DESCRIBE".into()), &Resource::Keyspace("ks".into())),
+            filtered_permissions(&Some(vec!["DESCRIBE".into()]), &Resource::Keyspace("ks".into())),
             Err(Error::Syntax("Resource type DataResource does not support any of the requested permissions".into()))
         );
     }

@@ -11,15 +11,17 @@
 //!   [`ORDERED_KEY`], their clustering prefixed by the value's byte-comparable encoding, so a
 //!   range is one slice.
 //!
-//! Entries are added in the same atomic `apply` as the base write, carry the base cell's timestamp
-//! (and, for a simple column, its TTL), and are never deleted: reads re-check every candidate
-//! against the live base row, so an overwritten, deleted or expired value only leaves a stale entry
-//! that is skipped.
+//! Entries are added in the same atomic `apply` as the base write and carry the base cell's
+//! timestamp (and, for a simple column, its TTL). A write does not know the value it replaces, so
+//! it cannot delete the old entry: reads re-check every candidate against the live base row, and
+//! one that finds an entry its base row no longer makes deletes it ([`stale_entries`], Cassandra's
+//! `deleteStaleEntry`) with a tombstone at the entry's own timestamp, which shadows the stale entry
+//! but no later re-insert of the same value; compaction then purges both.
 
 use bytes::Bytes;
 use cql_types::key;
 use storage::Storage;
-use storage_model::{LivenessInfo, Mutation, Partition, Row, NO_DELETION_TIME};
+use storage_model::{DeletionTime, LivenessInfo, Mutation, Partition, Row, NO_DELETION_TIME};
 
 use super::{IndexDef, TargetKind};
 use crate::schema::{ColumnKind, Table};
@@ -213,13 +215,17 @@ fn row_entries(table: &Table, index: &IndexDef, partition_key: &[u8], row: &Row,
 
 /// The index mutations a base mutation makes.
 pub fn index_mutations(table: &Table, m: &Mutation) -> Vec<Mutation> {
-    if table.indexes.is_empty() {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    let p = &m.partition;
     for index in &table.indexes {
-        let Some(column) = table.column(&index.column) else { continue };
+        entries_of(table, index, &m.partition, &mut out);
+    }
+    out
+}
+
+/// The entries of one index a base partition (update) makes, as index mutations.
+fn entries_of(table: &Table, index: &IndexDef, p: &Partition, out: &mut Vec<Mutation>) {
+    {
+        let Some(column) = table.column(&index.column) else { return };
         let whole_partition = matches!(column.kind, ColumnKind::PartitionKey | ColumnKind::Static);
         let mut push = |e: Entry, clustering: &[u8]| {
             let mut key = e.prefix;
@@ -241,18 +247,15 @@ pub fn index_mutations(table: &Table, m: &Mutation) -> Vec<Mutation> {
             }
         }
     }
-    out
 }
 
 /// Indexes the live data of the base table for `index` (after `CREATE INDEX`).
 pub fn build(storage: &Storage, table: &Table, index: &IndexDef, now: i32) -> Result<(), Error> {
-    let mut only = table.clone();
-    only.indexes = vec![index.clone()];
     let scan = storage.scan(table.id, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded).map_err(storage_error)?;
     let mut batch = Vec::new();
     for p in scan {
         let p = storage_model::purge::live_view(p.map_err(storage_error)?, now);
-        batch.extend(index_mutations(&only, &Mutation { table: table.id, partition: p }));
+        entries_of(table, index, &p, &mut batch);
         if batch.len() >= 1024 {
             storage.apply(&std::mem::take(&mut batch)).map_err(storage_error)?.wait().map_err(storage_error)?;
         }
@@ -265,11 +268,63 @@ pub fn build(storage: &Storage, table: &Table, index: &IndexDef, now: i32) -> Re
 }
 
 /// A base row an index lists for a value: its partition, and its clustering (`None`: every row
-/// of the partition).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// of the partition), with the entry naming it (its clustering in the index partition and its
+/// timestamp), to delete it should it be stale.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Candidate {
     pub partition_key: Bytes,
     pub clustering: Option<Bytes>,
+    pub entry: Bytes,
+    pub timestamp: i64,
+}
+
+impl Candidate {
+    fn of_entry(entry: &Row, keys: &[u8]) -> Option<Candidate> {
+        let (partition_key, ck) = split_entry(keys)?;
+        Some(Candidate {
+            partition_key,
+            clustering: (!ck.is_empty()).then_some(ck),
+            entry: entry.clustering.clone(),
+            timestamp: entry.liveness?.timestamp,
+        })
+    }
+}
+
+/// The deletions of the entries among `candidates` (all of base partition `live`'s key, read
+/// from index partition `key`) that the live base partition no longer makes: each a tombstone at
+/// the entry's own timestamp, so a later re-insert of the value is not shadowed.
+pub fn stale_entries(
+    table: &Table,
+    index: &IndexDef,
+    key: &Bytes,
+    candidates: &[Candidate],
+    live: Option<&Partition>,
+    now: i32,
+) -> Option<Mutation> {
+    let mut made = Vec::new();
+    if let Some(p) = live {
+        entries_of(table, index, p, &mut made);
+    }
+    let valid: std::collections::HashSet<&Bytes> = made
+        .iter()
+        .filter(|m| m.partition.key == *key)
+        .flat_map(|m| m.partition.rows.iter().map(|r| &r.clustering))
+        .collect();
+    let mut rows: Vec<Row> = candidates
+        .iter()
+        .filter(|c| !valid.contains(&c.entry))
+        .map(|c| Row {
+            clustering: c.entry.clone(),
+            deletion: Some(DeletionTime { marked_for_delete_at: c.timestamp, local_deletion_time: now }),
+            ..Default::default()
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| a.clustering.cmp(&b.clustering));
+    rows.dedup_by(|a, b| a.clustering == b.clustering);
+    Some(Mutation { table: index.storage_id, partition: Partition { key: key.clone(), rows, ..Default::default() } })
 }
 
 /// The live entries of one index partition, in base token order, from the base partition `from`
@@ -294,10 +349,7 @@ pub fn candidates(
         if !r.liveness.map(|l| l.is_live(now)).unwrap_or(false) {
             continue;
         }
-        if let Some((pk, ck)) = split_entry(&r.clustering) {
-            let whole = ck.is_empty();
-            out.push(Candidate { partition_key: pk, clustering: if whole { None } else { Some(ck) } });
-        }
+        out.extend(Candidate::of_entry(r, &r.clustering));
     }
     Ok(out)
 }
@@ -321,13 +373,10 @@ pub fn range_candidates(
         }
         // Skip the escaped value, then read the base row's keys.
         let Some((_, rest)) = split_entry(&r.clustering) else { continue };
-        if let Some((pk, ck)) = split_entry(&rest) {
-            let whole = ck.is_empty();
-            out.push(Candidate { partition_key: pk, clustering: if whole { None } else { Some(ck) } });
-        }
+        out.extend(Candidate::of_entry(r, &rest));
     }
-    out.sort_by(|a, b| (&a.partition_key, &a.clustering).cmp(&(&b.partition_key, &b.clustering)));
-    out.dedup();
+    // A base row may have entries under several values of the range (all but one stale).
+    out.sort();
     Ok(out)
 }
 
@@ -373,6 +422,67 @@ mod tests {
         assert_eq!((-2..3).filter(|v| in_range(&range, &entry_of(*v))).collect::<Vec<_>>(), [-1, 0, 1, 2]);
         let rest = split_entry(&entry_of(5)).unwrap().1;
         assert_eq!(split_entry(&rest), Some((Bytes::from_static(&[0, 0, 1]), Bytes::from_static(&[7]))));
+    }
+
+    fn table_indexing_v() -> Table {
+        let mut t = Table::new(
+            "ks",
+            "t",
+            uuid::Uuid::nil(),
+            vec![("k".into(), cql_types::CqlType::INT)],
+            vec![],
+            vec![("v".into(), cql_types::CqlType::INT, false)],
+            crate::schema::TableParams::default(),
+        );
+        let mut options = std::collections::BTreeMap::new();
+        options.insert("target".to_string(), "v".to_string());
+        t.indexes.push(IndexDef {
+            name: "t_v_idx".into(),
+            kind: super::super::IndexKind::Composites,
+            column: "v".into(),
+            target: TargetKind::Simple,
+            options,
+            storage_id: uuid::Uuid::from_u128(7),
+        });
+        t
+    }
+
+    /// Base partition `k` holding `v` at `ts`, its index mutation, and the candidate read back.
+    fn written(t: &Table, k: i32, v: i32, ts: i64) -> (Partition, Mutation, Candidate) {
+        let cell = storage_model::Cell::live(ts, Bytes::copy_from_slice(&v.to_be_bytes()));
+        let row = Row {
+            cells: vec![storage_model::ColumnCell { column: Bytes::from_static(b"v"), path: None, cell }],
+            ..Default::default()
+        };
+        let key = Bytes::from(key::storage_key(&k.to_be_bytes()));
+        let p = Partition { key, rows: vec![row], ..Default::default() };
+        let m = index_mutations(t, &Mutation { table: t.id, partition: p.clone() }).remove(0);
+        let entry = &m.partition.rows[0];
+        let c = Candidate::of_entry(entry, &entry.clustering).unwrap();
+        (p, m, c)
+    }
+
+    #[test]
+    fn an_entry_its_base_row_still_makes_is_not_stale() {
+        let t = table_indexing_v();
+        let (base, m, c) = written(&t, 1, 5, 10);
+        assert_eq!(stale_entries(&t, &t.indexes[0], &m.partition.key, &[c], Some(&base), 100), None);
+    }
+
+    #[test]
+    fn a_stale_entry_is_deleted_at_its_own_timestamp() {
+        let t = table_indexing_v();
+        let (_, m, c) = written(&t, 1, 5, 10);
+        let (now_six, _, _) = written(&t, 1, 6, 20);
+        for base in [Some(&now_six), None] {
+            let d = stale_entries(&t, &t.indexes[0], &m.partition.key, std::slice::from_ref(&c), base, 100).unwrap();
+            assert_eq!(d.table, t.indexes[0].storage_id);
+            assert_eq!(d.partition.key, m.partition.key);
+            assert_eq!(d.partition.rows.len(), 1);
+            assert_eq!(d.partition.rows[0].clustering, m.partition.rows[0].clustering);
+            let deletion = DeletionTime { marked_for_delete_at: 10, local_deletion_time: 100 };
+            assert_eq!(d.partition.rows[0].deletion, Some(deletion));
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod ddl;
 pub mod describe;
+pub mod disabled;
 pub mod lwt;
 pub mod modification;
 pub mod select;
@@ -61,7 +62,7 @@ impl Ctx<'_> {
             return Ok(rows.into_iter().filter(|r| r.partition_key == *key).collect());
         }
         if crate::trace::is_active() {
-            return self.partition_rows_traced(table, key);
+            return Ok(self.partition_rows_traced(table, key)?.0);
         }
         match self.storage.read_partition(table.id, key).map_err(Self::storage_error)? {
             None => Ok(Vec::new()),
@@ -69,8 +70,34 @@ impl Ctx<'_> {
         }
     }
 
-    /// [`Ctx::partition_rows`] with the steps Cassandra traces for a single-partition read.
-    fn partition_rows_traced(&self, table: &Table, key: &Bytes) -> Result<Vec<CqlRow>, Error> {
+    /// The rows of a stored partition with its live view, the data they come from (for the index
+    /// read, which checks its entries against it).
+    pub fn partition_rows_and_view(
+        &self,
+        table: &Table,
+        key: &Bytes,
+    ) -> Result<(Vec<CqlRow>, Option<storage_model::Partition>), Error> {
+        if crate::trace::is_active() {
+            return self.partition_rows_traced(table, key);
+        }
+        let view = self
+            .storage
+            .read_partition(table.id, key)
+            .map_err(Self::storage_error)?
+            .map(|p| storage_model::purge::live_view(p, self.now_seconds));
+        let rows = match &view {
+            None => Vec::new(),
+            Some(p) => rows_of_partition(table, p)?,
+        };
+        Ok((rows, view))
+    }
+
+    /// [`Ctx::partition_rows_and_view`] with the steps Cassandra traces for a single-partition read.
+    fn partition_rows_traced(
+        &self,
+        table: &Table,
+        key: &Bytes,
+    ) -> Result<(Vec<CqlRow>, Option<storage_model::Partition>), Error> {
         use crate::trace::event;
         event(|| format!("Executing single-partition query on {}", table.name));
         event(|| "Acquiring sstable references".to_string());
@@ -78,12 +105,13 @@ impl Ctx<'_> {
         let partition = self.storage.read_partition(table.id, key).map_err(Self::storage_error)?;
         event(|| format!("Merged data from memtables and {sstables} sstables"));
         let tombstones = partition.as_ref().map_or(0, crate::trace::tombstones);
-        let rows = match partition {
+        let view = partition.map(|p| storage_model::purge::live_view(p, self.now_seconds));
+        let rows = match &view {
             None => Vec::new(),
-            Some(p) => rows_of_partition(table, &storage_model::purge::live_view(p, self.now_seconds))?,
+            Some(p) => rows_of_partition(table, p)?,
         };
         event(|| format!("Read {} live rows and {tombstones} tombstone cells", rows.len()));
-        Ok(rows)
+        Ok((rows, view))
     }
 
     /// The live rows of every partition whose key is in the range, one partition at a time.

@@ -562,6 +562,12 @@ fn for_each_row(
                 std::ops::RangeBounds::<Bytes>::contains(&(plan.scan_start.clone(), plan.scan_end.clone()), k)
                     && resume.map(|r| *k >= r.partition_key).unwrap_or(true)
             };
+            let index_key = match &lookup.range {
+                Some(_) => Bytes::from_static(crate::index::entries::ORDERED_KEY),
+                None => lookup.key.clone(),
+            };
+            // Entries found stale on the way, deleted once the read is done.
+            let mut stale = Vec::new();
             let mut i = 0;
             while i < candidates.len() {
                 let pk = candidates[i].partition_key.clone();
@@ -575,11 +581,20 @@ fn for_each_row(
                     }
                     j += 1;
                 }
+                let of_partition = &candidates[i..j];
                 i = j;
                 if !in_scan(&pk) {
                     continue;
                 }
-                let mut rows = ctx.partition_rows(table, &pk)?;
+                let (mut rows, view) = ctx.partition_rows_and_view(table, &pk)?;
+                stale.extend(crate::index::entries::stale_entries(
+                    table,
+                    index,
+                    &index_key,
+                    of_partition,
+                    view.as_ref(),
+                    ctx.now_seconds,
+                ));
                 if !whole {
                     rows.retain(|r| wanted.iter().any(|w| **w == r.clustering));
                 }
@@ -590,6 +605,7 @@ fn for_each_row(
                     break;
                 }
             }
+            delete_stale_entries(ctx, &stale);
         }
         None => {
             let mut start = plan.scan_start.clone();
@@ -608,6 +624,20 @@ fn for_each_row(
         }
     }
     Ok(())
+}
+
+/// Writes the deletions of stale index entries a read found, without waiting for them to be
+/// durable: losing one only leaves the entry for a later read to delete. A read as of a time
+/// after the clock's (`now_in_seconds`) may see values expired that are not yet: it deletes
+/// nothing.
+fn delete_stale_entries(ctx: &Ctx<'_>, stale: &[storage_model::Mutation]) {
+    if stale.is_empty() || ctx.now_seconds > crate::clock::now_seconds() {
+        return;
+    }
+    tracing::debug!(partitions = stale.len(), "deleting stale index entries");
+    if let Err(e) = ctx.storage.apply(stale) {
+        tracing::warn!("could not delete stale index entries: {e}");
+    }
 }
 
 /// The checks `SelectStatement.execute` makes on a top-k (ANN) query, then SAI's limit, with the
