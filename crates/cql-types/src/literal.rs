@@ -108,7 +108,16 @@ pub fn is_assignable(typ: &CqlType, kind: LiteralKind) -> bool {
 /// Cassandra's message for a literal of the wrong kind:
 /// `Invalid STRING constant (foo) for "k" of type int`.
 pub fn invalid_constant_message(kind: LiteralKind, text: &str, receiver: &str, typ: &CqlType) -> String {
-    format!("Invalid {} constant ({text}) for \"{receiver}\" of type {typ}", kind.name())
+    format!("Invalid {} constant ({}) for \"{receiver}\" of type {typ}", kind.name(), as_written(kind, text))
+}
+
+/// A literal's text as the query wrote it: a blob keeps its `0x` (Cassandra prints it so).
+fn as_written(kind: LiteralKind, text: &str) -> String {
+    if kind == LiteralKind::Blob {
+        format!("0x{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// Converts a literal to a value of type `typ` (see the module documentation for the accepted kinds
@@ -128,7 +137,11 @@ pub fn parse_literal_bytes(typ: &CqlType, kind: LiteralKind, text: &str) -> Resu
 /// `None` is the empty value.
 fn convert(typ: &CqlType, kind: LiteralKind, text: &str) -> Result<Option<CqlValue>, ValueError> {
     if !is_assignable(typ, kind) {
-        return Err(ValueError(format!("Invalid {} constant ({text}) for type {typ}", kind.name())));
+        return Err(ValueError(format!(
+            "Invalid {} constant ({}) for type {typ}",
+            kind.name(),
+            as_written(kind, text)
+        )));
     }
     if kind == LiteralKind::Blob {
         let bytes = hex_to_bytes(text)?;

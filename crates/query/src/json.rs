@@ -421,11 +421,33 @@ fn json_integer_text(j: &Json) -> Option<String> {
     }
 }
 
+/// Whether `fromString("")` of the type gives its empty value (Cassandra's numeric, uuid, inet and
+/// timestamp types), which makes `""` in INSERT JSON an empty value rather than an error.
+fn empty_string_is_empty_value(n: NativeType) -> bool {
+    use NativeType as N;
+    matches!(
+        n,
+        N::Int
+            | N::Bigint
+            | N::Varint
+            | N::Decimal
+            | N::Double
+            | N::Float
+            | N::Uuid
+            | N::Timeuuid
+            | N::Inet
+            | N::Timestamp
+    )
+}
+
 fn from_json_non_null(typ: &CqlType, j: &Json) -> Result<Bytes, String> {
     use NativeType as N;
     match typ {
         CqlType::Native(n) => {
             let t = typ;
+            if matches!(j, Json::String(s) if s.is_empty()) && empty_string_is_empty_value(*n) {
+                return Ok(Bytes::new());
+            }
             match (n, j) {
                 (N::Ascii, Json::String(s)) => literal_bytes(t, LiteralKind::String, s),
                 (N::Ascii, _) => Err(expected("an ascii string", j)),

@@ -89,6 +89,31 @@ struct BatchInfo<'a> {
 
 /// Cassandra's `BatchStatement.validate`, and the batch's timestamp (its `USING TIMESTAMP`, else the
 /// client's, else one server timestamp shared by every statement).
+/// Cassandra's default `batch_size_fail_threshold` (50KiB).
+const BATCH_SIZE_FAIL_THRESHOLD: usize = 50 * 1024;
+
+/// `BatchStatement.verifyBatchSize`: a batch over more than one partition whose data exceeds the
+/// fail threshold is refused (the size is that of the encoded partition updates).
+fn verify_batch_size(mutations: &[Mutation]) -> Result<(), Error> {
+    let partitions: std::collections::HashSet<(uuid::Uuid, &Bytes)> =
+        mutations.iter().map(|m| (m.table, &m.partition.key)).collect();
+    if partitions.len() <= 1 {
+        return Ok(());
+    }
+    let mut size = 0;
+    let mut buf = Vec::new();
+    for m in mutations {
+        buf.clear();
+        storage_model::codec::encode_partition(&m.partition, &mut buf);
+        size += buf.len().saturating_sub(m.partition.key.len());
+    }
+    if size > BATCH_SIZE_FAIL_THRESHOLD {
+        tracing::error!(size, threshold = BATCH_SIZE_FAIL_THRESHOLD, "batch too large (see batch_size_fail_threshold)");
+        return Err(Error::invalid("Batch too large"));
+    }
+    Ok(())
+}
+
 fn validate_batch(
     batch: &BatchInfo<'_>,
     items: &[WriteItem<'_>],
@@ -531,6 +556,9 @@ impl QueryProcessor {
                 let (m, _) = p.mutations(&mut |_| Ok(None), None)?;
                 mutations.extend(m);
             }
+            if batch.is_some() {
+                verify_batch_size(&mutations)?;
+            }
             return self.write(mutations);
         }
         // Read-before-write: hold the partitions' locks from the read to the write.
@@ -556,6 +584,9 @@ impl QueryProcessor {
                 None => Ok(None),
             };
             mutations.extend(modification::resolve_counters(deltas, &mut stored, now)?);
+        }
+        if batch.is_some() {
+            verify_batch_size(&mutations)?;
         }
         self.write(mutations)
     }
@@ -667,6 +698,7 @@ impl QueryProcessor {
             return Ok(Outcome { result: QueryResult::Void, durable: None, warnings: Vec::new() });
         }
         let base = mutations.len();
+        self.check_indexed_values(&mutations)?;
         self.add_index_entries(&mut mutations);
         if trace::is_active() {
             self.trace_write(&mutations);
@@ -682,6 +714,17 @@ impl QueryProcessor {
         }
         .map_err(|e| Error::Server(format!("write failed: {e}")))?;
         Ok(Outcome { result: QueryResult::Void, durable: Some(ack), warnings: Vec::new() })
+    }
+
+    /// Refuses writes with a value too large for an index of their table.
+    fn check_indexed_values(&self, mutations: &[Mutation]) -> Result<(), Error> {
+        let indexed = self.indexed_tables.read().clone();
+        for m in mutations {
+            if let Some(t) = indexed.get(&m.table) {
+                crate::index::entries::check_indexed_values(t, m)?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds the entries secondary indexes get from these writes, to be applied with them.

@@ -121,11 +121,13 @@ fn fill_cells(
             continue;
         }
         let name = col.name.as_bytes();
+        // Cells of an earlier column of this name, dropped since, are dead.
+        let dropped_time = table.dropped.get(&col.name).map_or(i64::MIN, |d| d.dropped_time);
         let start = row.cells.partition_point(|c| c.column.as_ref() < name);
         let cells: Vec<&ColumnCell> = row.cells[start..]
             .iter()
             .take_while(|c| c.column.as_ref() == name)
-            .filter(|c| !c.cell.is_tombstone())
+            .filter(|c| !c.cell.is_tombstone() && c.cell.timestamp > dropped_time)
             .collect();
         if col.typ.is_multi_cell() {
             values[i] = assemble(&col.typ, &cells);
@@ -147,6 +149,23 @@ fn fill_cells(
             meta[i] = Some((c.cell.timestamp, expires));
         }
     }
+}
+
+/// True for a row without a liveness marker whose live cells all belong to dropped columns: it
+/// no longer exists (Cassandra drops such cells on read).
+fn only_hidden_cells(table: &Table, row: &Row) -> bool {
+    if row.liveness.is_some() {
+        return false;
+    }
+    let mut live = row.cells.iter().filter(|c| !c.cell.is_tombstone()).peekable();
+    live.peek().is_some()
+        && live.all(|c| {
+            let name = std::str::from_utf8(&c.column).unwrap_or_default();
+            match table.column(name) {
+                None => true,
+                Some(_) => table.dropped.get(name).is_some_and(|d| c.cell.timestamp <= d.dropped_time),
+            }
+        })
 }
 
 /// The CQL rows of a partition that has been purged to its live view (see `storage_model::purge`).
@@ -174,6 +193,9 @@ pub fn rows_of_partition(table: &Table, partition: &Partition) -> Result<Vec<Cql
     let types = table.clustering_types();
     let mut out = Vec::with_capacity(partition.rows.len().max(1));
     for row in &partition.rows {
+        if only_hidden_cells(table, row) {
+            continue;
+        }
         let mut values = base.clone();
         let mut meta = base_meta.clone();
         let mut elements = base_elements.clone();

@@ -24,6 +24,8 @@ pub struct NodeInfo {
 pub const RELEASE_VERSION: &str = "5.0.0";
 /// The CQL version, equal to the first CQL_VERSION in SUPPORTED.
 pub const CQL_VERSION: &str = "3.4.7";
+/// The one datacenter of this node (system.local, NetworkTopologyStrategy options).
+pub const DATACENTER: &str = "datacenter1";
 /// The one token this node owns.
 pub const TOKEN: &str = "-9223372036854775808";
 
@@ -101,7 +103,7 @@ pub fn rows(
                     .set("broadcast_port", int(7000))
                     .set("cluster_name", text(&node.cluster_name))
                     .set("cql_version", text(CQL_VERSION))
-                    .set("data_center", text("datacenter1"))
+                    .set("data_center", text(DATACENTER))
                     .set("gossip_generation", int(crate::clock::now_seconds()))
                     .set("host_id", uuid(node.host_id))
                     .set("listen_address", inet(node.listen_address))
@@ -224,6 +226,19 @@ pub fn rows(
                                 .build()?,
                         );
                     }
+                }
+            }
+        }
+        VirtualTable::BuiltIndexes => {
+            for ks in schema.keyspaces.values().filter(|k| !k.is_virtual) {
+                for i in ks.tables.values().flat_map(|t| &t.indexes) {
+                    out.push(
+                        RowBuilder::new(table)
+                            .set("table_name", text(&ks.name))
+                            .set("index_name", text(&i.name))
+                            .set("value", Some(Bytes::new()))
+                            .build()?,
+                    );
                 }
             }
         }

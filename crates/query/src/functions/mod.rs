@@ -274,6 +274,17 @@ fn candidates(name: &str) -> Vec<Function> {
                 out.push(f(name, vec![native(t), native(N::Duration)], native(t), Impl::TemporalArith(op)));
             }
         }
+        if op == Op::Add {
+            // OperationFcts.addStringConcatenations.
+            for (l, r, ret) in [
+                (N::Text, N::Text, N::Text),
+                (N::Ascii, N::Ascii, N::Ascii),
+                (N::Ascii, N::Text, N::Text),
+                (N::Text, N::Ascii, N::Text),
+            ] {
+                out.push(f(name, vec![native(l), native(r)], native(ret), Impl::Arith(op)));
+            }
+        }
         return out;
     }
     if let Some(to) = cast_target(name) {
@@ -391,11 +402,11 @@ fn factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error> {
     if args.len() != 1 {
         return Err(Error::invalid(format!(
             "Invalid number of arguments for function system.{name}({}). Expected 1 but found {}",
+            // The parameters' `toString` (CollectionFcts/FunctionParameter).
             match imp {
                 Impl::MapKeys | Impl::MapValues => "map",
                 Impl::CollectionCount => "collection",
-                Impl::CollectionSum | Impl::CollectionAvg => "numeric_collection",
-                _ => "collection",
+                _ => "numeric_set_or_list",
             },
             args.len()
         )));
@@ -409,12 +420,13 @@ fn factory(name: &str, args: &[Arg<'_>]) -> Result<Option<Function>, Error> {
     let unfrozen = unfreeze(&t);
     let bad = || {
         Error::invalid(format!(
-            "Function system.{name} requires an argument of type {}, but found argument {} of type {t}",
+            "Function system.{name} requires {} argument, but found argument {} of type {t}",
+            // FunctionParameter.validateType's messages.
             match imp {
-                Impl::MapKeys | Impl::MapValues => "map",
-                Impl::CollectionSum | Impl::CollectionAvg => "numeric_collection",
-                Impl::CollectionCount => "collection",
-                _ => "collection",
+                Impl::MapKeys | Impl::MapValues => "a map",
+                Impl::CollectionSum | Impl::CollectionAvg => "a numeric set/list",
+                Impl::CollectionCount => "a collection",
+                _ => "a set or list",
             },
             args[0].text
         ))
@@ -605,6 +617,9 @@ fn term_fit(term: &Term, receiver: &CqlType) -> Fit {
             CqlType::Tuple(types) if items.len() <= types.len() => {
                 fold(items.iter().zip(types).map(|(i, t)| term_fit(i, t)))
             }
+            // A term between parentheses (Tuples.Literal.testAssignment).
+            CqlType::Tuple(_) => Fit::No,
+            _ if items.len() == 1 => term_fit(&items[0], receiver),
             _ => Fit::No,
         },
         Term::Udt(fields) => match receiver {
@@ -851,9 +866,12 @@ pub fn resolve(
                     }
                 }
             }
+            // FunctionResolver.pickBestMatch.
             return Err(Error::invalid(format!(
-                "Ambiguous '{}' operation: use type casts to disambiguate",
-                op.symbol()
+                "Ambiguous '{}' operation with args {} and {}: use type hint to disambiguate, example '(int) ?'",
+                op.symbol(),
+                args.first().map(|a| a.text.as_str()).unwrap_or(""),
+                args.get(1).map(|a| a.text.as_str()).unwrap_or("")
             )));
         }
         if native_name == "_negate" {
@@ -1138,6 +1156,14 @@ fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes
                 _ => None,
             }
         }
+        Impl::Arith(_) if matches!(fun.ret, CqlType::Native(N::Text | N::Ascii)) => {
+            // String concatenation: an empty string is a value here.
+            let (Some(l), Some(r)) = (arg(0), arg(1)) else { return Ok(None) };
+            let mut joined = Vec::with_capacity(l.len() + r.len());
+            joined.extend_from_slice(l);
+            joined.extend_from_slice(r);
+            Some(Bytes::from(joined))
+        }
         Impl::Arith(op) => {
             let (Some(l), Some(r)) = (arg(0), arg(1)) else { return Ok(None) };
             if l.is_empty() || r.is_empty() {
@@ -1171,6 +1197,24 @@ fn execute_scalar(fun: &Function, args: &[Option<Bytes>]) -> Result<Option<Bytes
             else {
                 return Ok(None);
             };
+            // TemporalType.validateDuration: a timestamp takes whole milliseconds, a date whole days.
+            let is_date = arg_type(0) == native(N::Date);
+            let precise = if is_date { nanoseconds == 0 } else { nanoseconds % 1_000_000 == 0 };
+            if !precise {
+                let duration = CqlValue::Duration { months, days, nanoseconds }.to_cql_literal();
+                return Err(Error::FunctionFailure {
+                    message: format!(
+                        "the operation '{} {} {}' failed: The duration must have a {} precision. Was: {duration}",
+                        arg_type(0),
+                        op.symbol(),
+                        arg_type(1),
+                        if is_date { "day" } else { "millisecond" }
+                    ),
+                    keyspace: "system".into(),
+                    function: fun.name.clone(),
+                    arg_types: fun.args.iter().map(|t| t.to_string()).collect(),
+                });
+            }
             let sign = if *op == Op::Add { 1 } else { -1 };
             let result = add_duration(ms, sign * months as i64, sign * days as i64, sign * nanoseconds);
             if arg_type(0) == native(N::Date) {

@@ -7,7 +7,7 @@ use std::num::NonZeroU64;
 use std::str::FromStr;
 
 use bigdecimal::num_bigint::{BigInt, Sign};
-use bigdecimal::num_traits::{ToPrimitive, Zero};
+use bigdecimal::num_traits::{Signed, ToPrimitive, Zero};
 use bigdecimal::{BigDecimal, RoundingMode};
 use bytes::Bytes;
 use cql_types::{CqlType, CqlValue, NativeType};
@@ -206,21 +206,21 @@ impl Num {
         }
     }
 
-    /// The value as a `BigDecimal` (floats through their Java text); an error for NaN and infinities.
+    /// The value as a `BigDecimal` for decimal arithmetic (`DecimalType.toBigDecimal`): floats and
+    /// doubles through `BigDecimal.valueOf(doubleValue())`; an error for NaN and infinities.
     pub fn to_decimal(&self) -> Result<BigDecimal, String> {
-        let bad = |s: String| {
-            format!(
-                "Character {s} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."
-            )
+        let double = |v: f64| {
+            if v.is_nan() {
+                Err("A NaN cannot be converted into a decimal".to_string())
+            } else if v.is_infinite() {
+                Err("An infinite number cannot be converted into a decimal".to_string())
+            } else {
+                decimal_of_double(v).ok_or_else(|| format!("Invalid decimal {v}"))
+            }
         };
         match self {
-            Num::F32(v) => {
-                if !v.is_finite() {
-                    return Err(bad(float_text(*v)));
-                }
-                parse_decimal(&float_text(*v)).ok_or_else(|| bad(float_text(*v)))
-            }
-            Num::F64(v) => decimal_of_double(*v).ok_or_else(|| bad(double_text(*v))),
+            Num::F32(v) => double(*v as f64),
+            Num::F64(v) => double(*v),
             Num::Dec(d) => Ok(d.clone()),
             Num::Var(b) => Ok(BigDecimal::new(b.clone(), 0)),
             other => Ok(BigDecimal::new(BigInt::from(other.to_i64()), 0)),
@@ -246,11 +246,20 @@ impl Num {
             NativeType::Bigint | NativeType::Counter => Num::I64(self.to_i64()),
             NativeType::Float => Num::F32(self.to_f32()),
             NativeType::Double => Num::F64(self.to_f64()),
-            // BigDecimal.valueOf(p.doubleValue())
-            NativeType::Decimal => {
-                let d = self.to_f64();
-                Num::Dec(decimal_of_double(d).ok_or_else(|| format!("Character {} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark.", double_text(d)))?)
-            }
+            // CastFcts.getDecimalConversionFunction: a float through `Float.toString`, a double through
+            // `BigDecimal.valueOf(double)`, a varint exactly, other integers `BigDecimal.valueOf(long)`.
+            NativeType::Decimal => match self {
+                Num::Dec(d) => Num::Dec(d.clone()),
+                Num::Var(b) => Num::Dec(BigDecimal::new(b.clone(), 0)),
+                Num::F32(f) => {
+                    let text = float_text(*f);
+                    Num::Dec(parse_decimal(&text).ok_or_else(|| {
+                        format!("Character {text} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark.")
+                    })?)
+                }
+                Num::F64(d) => Num::Dec(decimal_of_double(*d).ok_or_else(|| format!("Character {} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark.", double_text(*d)))?),
+                other => Num::Dec(BigDecimal::new(BigInt::from(other.to_i64()), 0)),
+            },
             // BigInteger.valueOf(p.longValue())
             NativeType::Varint => Num::Var(BigInt::from(self.to_i64())),
             _ => return Err(format!("cannot convert to {}", t.name())),
@@ -308,18 +317,12 @@ fn round_decimal128(d: BigDecimal, preferred_scale: i64) -> BigDecimal {
 fn decimal_op(op: Op, a: &BigDecimal, b: &BigDecimal) -> Result<BigDecimal, String> {
     let (_, sa) = a.as_bigint_and_exponent();
     let (_, sb) = b.as_bigint_and_exponent();
+    // Cassandra's DecimalType: `+`, `-` and `*` use `MathContext(10000)` (exact in practice).
     Ok(match op {
-        Op::Add => round_decimal128(a + b, sa.max(sb)),
-        Op::Sub => round_decimal128(a - b, sa.max(sb)),
-        Op::Mul => round_decimal128(a * b, sa + sb),
-        Op::Div => {
-            if b.is_zero() {
-                return Err(if a.is_zero() { "Division undefined".into() } else { "Division by zero".into() });
-            }
-            // 34 significant digits plus guard digits, then rounded half-even to 34.
-            let precise = a.with_prec(80) / b;
-            round_decimal128(precise.with_prec(60), sa - sb)
-        }
+        Op::Add => a + b,
+        Op::Sub => a - b,
+        Op::Mul => a * b,
+        Op::Div => decimal_divide(a, b)?,
         Op::Mod => {
             if b.is_zero() {
                 return Err("Division by zero".into());
@@ -328,6 +331,54 @@ fn decimal_op(op: Op, a: &BigDecimal, b: &BigDecimal) -> Result<BigDecimal, Stri
             round_decimal128(a - &(q * b), sa.max(sb))
         }
     })
+}
+
+/// `BigDecimal.precision()`: the number of digits of the unscaled value (1 for zero).
+fn java_precision(unscaled: &BigInt) -> i64 {
+    if unscaled.is_zero() {
+        1
+    } else {
+        unscaled.abs().to_string().len() as i64
+    }
+}
+
+/// Cassandra's `DecimalType.divide`: the quotient to a scale giving at least 32 significant digits
+/// (at least the operands' scales, at most 1000), rounded half-up, trailing zeros stripped.
+fn decimal_divide(a: &BigDecimal, b: &BigDecimal) -> Result<BigDecimal, String> {
+    let (ua, sa) = a.as_bigint_and_exponent();
+    let (ub, sb) = b.as_bigint_and_exponent();
+    if ub.is_zero() {
+        // Java scales the dividend up first: a zero one stays a long ("/ by zero").
+        return Err(if ua.is_zero() { "/ by zero".into() } else { "BigInteger divide by zero".into() });
+    }
+    let first_digit = (java_precision(&ua) - sa) - (java_precision(&ub) - sb);
+    let scale = (32 - first_digit).max(sa).max(sb).clamp(32, 1000);
+    // quotient * 10^scale = ua * 10^(scale + sb - sa) / ub
+    let shift = scale + sb - sa;
+    let ten = BigInt::from(10);
+    let (num, den) = if shift >= 0 { (ua * ten.pow(shift as u32), ub) } else { (ua, ub * ten.pow((-shift) as u32)) };
+    let (q, r) = (&num / &den, &num % &den);
+    // Half-up: away from zero when the remainder is at least half the divisor.
+    let twice = (&r * 2i32).abs();
+    let q = if twice >= den.abs() {
+        if (num.sign() == Sign::Minus) != (den.sign() == Sign::Minus) {
+            q - 1
+        } else {
+            q + 1
+        }
+    } else {
+        q
+    };
+    // stripTrailingZeros (zero becomes 0 with scale 0).
+    if q.is_zero() {
+        return Ok(BigDecimal::new(BigInt::from(0), 0));
+    }
+    let (mut unscaled, mut scale) = (q, scale);
+    while (&unscaled % &ten).is_zero() {
+        unscaled /= &ten;
+        scale -= 1;
+    }
+    Ok(BigDecimal::new(unscaled, scale))
 }
 
 fn varint_op(op: Op, a: &BigInt, b: &BigInt) -> Result<BigInt, String> {
@@ -448,8 +499,15 @@ mod tests {
         // CastFctsTest.testNumericCastsInSelectionClause
         assert_eq!(Num::F32(5.2).cast(NativeType::Tinyint).unwrap(), Num::I8(5));
         assert_eq!(Num::F64(6.3).cast(NativeType::Int).unwrap(), Num::I32(6));
-        assert_eq!(Num::I32(1).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("1.0")));
-        assert_eq!(Num::F32(5.2).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("5.199999809265137")));
+        assert_eq!(Num::I32(1).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("1")));
+        assert_eq!(Num::F32(5.2).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("5.2")));
+        assert_eq!(Num::F64(6.3).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("6.3")));
+        // CastFctsTest.testNoLossOfPrecisionForCastToDecimal
+        assert_eq!(Num::I64(i64::MAX).cast(NativeType::Decimal).unwrap(), Num::Dec(dec("9223372036854775807")));
+        assert_eq!(
+            Num::Var(BigInt::from(1234567890123456789i64)).cast(NativeType::Decimal).unwrap(),
+            Num::Dec(dec("1234567890123456789"))
+        );
         assert_eq!(Num::Dec(dec("6.3")).cast(NativeType::Float).unwrap(), Num::F32(6.3));
     }
 
@@ -462,10 +520,32 @@ mod tests {
     }
 
     #[test]
-    fn decimal_division_uses_decimal128() {
+    fn decimal_division_keeps_at_least_32_significant_digits_like_cassandra() {
         assert_eq!(
             arith(Op::Div, NativeType::Decimal, &Num::Dec(dec("1")), &Num::Dec(dec("3"))).unwrap(),
-            Num::Dec(dec("0.3333333333333333333333333333333333"))
+            Num::Dec(dec("0.33333333333333333333333333333333"))
+        );
+        assert_eq!(
+            arith(Op::Div, NativeType::Decimal, &Num::Dec(dec("10000")), &Num::Dec(dec("3"))).unwrap(),
+            Num::Dec(dec("3333.33333333333333333333333333333333"))
+        );
+        assert_eq!(
+            arith(
+                Op::Div,
+                NativeType::Decimal,
+                &Num::Dec(dec("8.5")),
+                &Num::Dec(dec("200000000000000000000000000000000000"))
+            )
+            .unwrap(),
+            Num::Dec(dec("0.0000000000000000000000000000000000425"))
+        );
+        assert_eq!(
+            arith(Op::Div, NativeType::Decimal, &Num::Dec(dec("2")), &Num::Dec(dec("3"))).unwrap(),
+            Num::Dec(dec("0.66666666666666666666666666666667"))
+        );
+        assert_eq!(
+            arith(Op::Div, NativeType::Decimal, &Num::Dec(dec("5.5")), &Num::Dec(dec("0"))).unwrap_err(),
+            "BigInteger divide by zero"
         );
         assert_eq!(
             arith(Op::Div, NativeType::Decimal, &Num::Dec(dec("10")), &Num::Dec(dec("4"))).unwrap(),

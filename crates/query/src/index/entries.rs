@@ -222,6 +222,38 @@ pub fn index_mutations(table: &Table, m: &Mutation) -> Vec<Mutation> {
     out
 }
 
+/// The largest value a legacy secondary index takes (`FBUtilities.MAX_UNSIGNED_SHORT`, exclusive).
+const MAX_INDEXED_VALUE: usize = 65535;
+
+/// Refuses a write whose value a legacy (`CassandraIndex`) index of `table` could not hold as a key, with
+/// Cassandra's message (`validateIndexedValue`). SAI indexes have no such limit here.
+pub fn check_indexed_values(table: &Table, m: &Mutation) -> Result<(), Error> {
+    for index in table.indexes.iter().filter(|i| !i.is_sai()) {
+        let Some(column) = table.column(&index.column) else { continue };
+        if !matches!(column.kind, ColumnKind::Regular | ColumnKind::Static) {
+            continue;
+        }
+        let name = column.name.as_bytes();
+        let rows = m.partition.static_row.iter().chain(&m.partition.rows);
+        for c in rows.flat_map(|r| &r.cells).filter(|c| c.column.as_ref() == name) {
+            let Some(value) = &c.cell.value else { continue };
+            let size = match (index.target, &c.path) {
+                (TargetKind::Keys, Some(path)) => path.len(),
+                (TargetKind::Values, Some(path)) if matches!(column.typ, cql_types::CqlType::Set { .. }) => path.len(),
+                (TargetKind::Entries, Some(path)) => path.len() + value.len() + 6,
+                _ => value.len(),
+            };
+            if size >= MAX_INDEXED_VALUE {
+                return Err(Error::invalid(format!(
+                    "Cannot index value of size {size} for index {} on {}.{}({}) (maximum allowed size={MAX_INDEXED_VALUE})",
+                    index.name, table.keyspace, table.name, column.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The entries of one index a base partition (update) makes, as index mutations.
 fn entries_of(table: &Table, index: &IndexDef, p: &Partition, out: &mut Vec<Mutation>) {
     {

@@ -81,6 +81,8 @@ pub enum VirtualTable {
     SchemaAggregates,
     SchemaIndexes,
     SchemaColumnMasks,
+    /// `system."IndexInfo"`: the secondary indexes that are built (all of them: Sibyl builds on creation).
+    BuiltIndexes,
     VirtualSchemaKeyspaces,
     VirtualSchemaTables,
     VirtualSchemaColumns,
@@ -104,6 +106,20 @@ pub struct Table {
     pub virtual_table: Option<VirtualTable>,
     /// Secondary indexes, by name.
     pub indexes: Vec<crate::index::IndexDef>,
+    /// Columns dropped from the table, by name (`system_schema.dropped_columns`): their cells
+    /// written up to the drop stay hidden, even once a column of that name is added again.
+    pub dropped: BTreeMap<String, DroppedColumn>,
+}
+
+/// A dropped column, as Cassandra records it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DroppedColumn {
+    /// The drop's timestamp in microseconds: cells written at or before it are dead.
+    pub dropped_time: i64,
+    /// The column's type in CQL (`list<text>`).
+    #[serde(rename = "type")]
+    pub typ: String,
+    pub is_static: bool,
 }
 
 impl Table {
@@ -144,6 +160,7 @@ impl Table {
             params,
             virtual_table: None,
             indexes: Vec::new(),
+            dropped: BTreeMap::new(),
         }
     }
 

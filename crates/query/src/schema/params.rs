@@ -81,6 +81,99 @@ fn map_value(v: &PropertyValue, name: &str) -> Result<BTreeMap<String, String>, 
     }
 }
 
+/// The `compression` map as Cassandra's CompressionParams reads, checks and stores it: a class
+/// (or the older `sstable_compression`), `chunk_length_in_kb` (or the older `chunk_length_kb`, a
+/// power of 2, default 16), `min_compress_ratio` (0 or at least 1, kept only when not 0), or
+/// `{'enabled': 'false'}` alone.
+fn compression_options(mut m: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, Error> {
+    let config = |s: &str| Err(Error::Config(s.to_string()));
+    let disabled = || map(&[("enabled", "false")]);
+    let enabled = m.remove("enabled").is_none_or(|e| e.eq_ignore_ascii_case("true"));
+    if enabled && !m.is_empty() && !m.contains_key("class") && !m.contains_key("sstable_compression") {
+        return config("Missing sub-option 'class' for the 'compression' option.");
+    }
+    if !enabled {
+        if !m.is_empty() {
+            return config("If the 'enabled' option is set to false no other options must be specified");
+        }
+        return Ok(disabled());
+    }
+    let class = match m.remove("class") {
+        Some(_) if m.contains_key("sstable_compression") => {
+            return config(
+                "The 'sstable_compression' option must not be used if the compression algorithm is already specified by the 'class' option",
+            )
+        }
+        Some(c) if c.is_empty() => {
+            return config("The 'class' option must not be empty. To disable compression use 'enabled' : false")
+        }
+        Some(c) => Some(c),
+        None => m.remove("sstable_compression"),
+    };
+    let chunk = match (m.remove("chunk_length_in_kb"), m.remove("chunk_length_kb")) {
+        (Some(_), Some(_)) => {
+            return config(
+                "The 'chunk_length_kb' option must not be used if the chunk length is already specified by the 'chunk_length_in_kb' option",
+            )
+        }
+        (Some(c), None) | (None, Some(c)) => Some(c),
+        (None, None) => None,
+    };
+    let chunk = match chunk {
+        Some(c) => {
+            let kb = c.parse::<i32>().map_err(|_| Error::Config("Invalid value for chunk_length_in_kb".into()))?;
+            if kb <= 0 {
+                return config("Invalid negative or null chunk_length_in_kb");
+            }
+            if !kb.unsigned_abs().is_power_of_two() {
+                return config("chunk_length_in_kb must be a power of 2");
+            }
+            kb.to_string()
+        }
+        None => "16".to_string(),
+    };
+    let ratio = match m.remove("min_compress_ratio") {
+        Some(r) => {
+            let r =
+                r.parse::<f64>().map_err(|_| Error::Config(format!("Invalid value for min_compress_ratio: {r}")))?;
+            if r < 0.0 {
+                return config("Invalid negative min_compress_ratio");
+            }
+            if r > 0.0 && r < 1.0 {
+                return config("min_compress_ratio can either be 0 or greater than or equal to 1");
+            }
+            r
+        }
+        None => 0.0,
+    };
+    let Some(class) = class.filter(|c| !c.is_empty()) else {
+        if !m.is_empty() {
+            let names: Vec<&str> = m.keys().map(String::as_str).collect();
+            return Err(Error::Config(format!(
+                "Unknown compression options ([{}]) since no compression class found",
+                names.join(", ")
+            )));
+        }
+        return Ok(disabled());
+    };
+    let class = qualify(&class, "org.apache.cassandra.io.compress");
+    // The options each compressor knows (its supportedOptions), and crc_check_chance.
+    let known: &[&str] = match class.rsplit('.').next().unwrap_or("") {
+        "LZ4Compressor" => &["lz4_compressor_type", "lz4_high_compressor_level"],
+        "ZstdCompressor" => &["compression_level"],
+        _ => &[],
+    };
+    if let Some(unknown) = m.keys().find(|k| !known.contains(&k.as_str()) && *k != "crc_check_chance") {
+        return Err(Error::Config(format!("Unknown compression options {unknown}")));
+    }
+    m.insert("class".into(), class);
+    m.insert("chunk_length_in_kb".into(), chunk);
+    if ratio != 0.0 {
+        m.insert("min_compress_ratio".into(), java_double(ratio));
+    }
+    Ok(m)
+}
+
 fn parse_f64(text: &str, name: &str) -> Result<f64, Error> {
     text.parse::<f64>().map_err(|_| Error::Syntax(format!("Invalid double value {text} for '{name}'")))
 }
@@ -142,29 +235,7 @@ impl TableParams {
                     m.entry("min_threshold".into()).or_insert_with(|| "4".into());
                     self.compaction = m;
                 }
-                "compression" => {
-                    let mut m = map_value(v, name)?;
-                    if m.get("enabled").map(|e| e == "false").unwrap_or(false) {
-                        self.compression = map(&[("enabled", "false")]);
-                    } else {
-                        let class = m.remove("class").or_else(|| m.remove("sstable_compression"));
-                        let class = match class {
-                            Some(c) => qualify(&c, "org.apache.cassandra.io.compress"),
-                            None => {
-                                return Err(Error::Config(
-                                    "Missing sub-option 'class' for the 'compression' option.".to_string(),
-                                ))
-                            }
-                        };
-                        m.remove("enabled");
-                        m.insert("class".into(), class);
-                        if let Some(len) = m.remove("chunk_length_kb") {
-                            m.insert("chunk_length_in_kb".into(), len);
-                        }
-                        m.entry("chunk_length_in_kb".into()).or_insert_with(|| "16".into());
-                        self.compression = m;
-                    }
-                }
+                "compression" => self.compression = compression_options(map_value(v, name)?)?,
                 "memtable" => self.memtable = literal_text(v, name)?,
                 "crc_check_chance" => self.crc_check_chance = parse_f64(&literal_text(v, name)?, name)?,
                 "default_time_to_live" => {
@@ -271,6 +342,51 @@ pub fn java_double(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn compression(entries: &[(&str, &str)]) -> Result<BTreeMap<String, String>, Error> {
+        compression_options(map(entries))
+    }
+
+    #[test]
+    fn compression_keeps_a_min_compress_ratio_as_a_java_double_unless_it_is_zero() {
+        let m = compression(&[("class", "LZ4Compressor"), ("min_compress_ratio", "2")]).unwrap();
+        assert_eq!(m.get("min_compress_ratio").map(String::as_str), Some("2.0"));
+        let m = compression(&[("class", "LZ4Compressor"), ("min_compress_ratio", "0")]).unwrap();
+        assert_eq!(m.get("min_compress_ratio"), None);
+        let err = compression(&[("class", "LZ4Compressor"), ("min_compress_ratio", "0.5")]).unwrap_err();
+        assert_eq!(err.to_string(), "min_compress_ratio can either be 0 or greater than or equal to 1");
+    }
+
+    #[test]
+    fn compression_with_an_empty_legacy_class_is_disabled() {
+        let m = compression(&[("sstable_compression", ""), ("chunk_length_kb", "32")]).unwrap();
+        assert_eq!(m, map(&[("enabled", "false")]));
+    }
+
+    #[test]
+    fn compression_refuses_contradictory_or_invalid_options() {
+        let msg = |e: &[(&str, &str)]| compression(e).unwrap_err().to_string();
+        assert_eq!(
+            msg(&[("class", "")]),
+            "The 'class' option must not be empty. To disable compression use 'enabled' : false"
+        );
+        assert_eq!(
+            msg(&[("enabled", "false"), ("class", "SnappyCompressor")]),
+            "If the 'enabled' option is set to false no other options must be specified"
+        );
+        assert_eq!(
+            msg(&[("class", "SnappyCompressor"), ("chunk_length_in_kb", "31")]),
+            "chunk_length_in_kb must be a power of 2"
+        );
+        assert_eq!(
+            msg(&[("class", "SnappyCompressor"), ("chunk_length_in_kb", "-1")]),
+            "Invalid negative or null chunk_length_in_kb"
+        );
+        assert_eq!(
+            msg(&[("class", "SnappyCompressor"), ("unknownOption", "32")]),
+            "Unknown compression options unknownOption"
+        );
+    }
 
     #[test]
     fn java_double_prints_like_java() {

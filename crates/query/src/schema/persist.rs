@@ -52,6 +52,8 @@ struct TableFile {
     params: TableParams,
     #[serde(default)]
     indexes: Vec<IndexFile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    dropped: BTreeMap<String, super::DroppedColumn>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -125,6 +127,7 @@ pub fn save(schema: &Schema, dir: &Path) -> Result<(), Error> {
                         name: t.name.clone(),
                         id: t.id,
                         params: t.params.clone(),
+                        dropped: t.dropped.clone(),
                         indexes: t
                             .indexes
                             .iter()
@@ -218,6 +221,7 @@ pub fn load(dir: &Path) -> Result<Vec<Keyspace>, Error> {
                 others,
                 t.params,
             );
+            table.dropped = t.dropped;
             for i in t.indexes {
                 table.indexes.push(IndexDef {
                     kind: IndexKind::parse(&i.kind).ok_or_else(|| corrupt(format!("index kind {}", i.kind)))?,

@@ -166,6 +166,15 @@ pub fn keyspaces() -> Vec<Keyspace> {
             source: VirtualTable::PeersV2,
             comment: "information about known peers in the cluster",
         },
+        // Its `table_name` holds a keyspace name, as in Cassandra.
+        Def {
+            name: "IndexInfo",
+            partition_key: &[("table_name", "text")],
+            clustering: &[("index_name", "text")],
+            others: &[("value", "blob")],
+            source: VirtualTable::BuiltIndexes,
+            comment: "built column indexes",
+        },
     ];
     let schema = [
         Def {

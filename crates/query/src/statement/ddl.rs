@@ -10,7 +10,8 @@ use cql_types::CqlType;
 use uuid::Uuid;
 
 use crate::schema::{
-    quote_identifier, references_udt, replace_udt, ColumnKind, Keyspace, Schema, Table, TableParams, UserType,
+    quote_identifier, references_udt, replace_udt, ColumnKind, DroppedColumn, Keyspace, Schema, Table, TableParams,
+    UserType,
 };
 use crate::{Error, SchemaChange, SchemaChangeTarget, SchemaChangeType};
 
@@ -44,6 +45,7 @@ fn valid_name(name: &str, max: usize) -> bool {
 }
 
 fn replication(
+    keyspace: &str,
     properties: &[ast::Property],
     existing: Option<&BTreeMap<String, String>>,
 ) -> Result<(BTreeMap<String, String>, Option<bool>), Error> {
@@ -78,15 +80,18 @@ fn replication(
     let class = if class.contains('.') { class } else { format!("org.apache.cassandra.locator.{class}") };
     match class.rsplit('.').next().unwrap_or("") {
         "SimpleStrategy" => {
-            let rf = repl
-                .get("replication_factor")
-                .ok_or_else(|| Error::Config("SimpleStrategy requires a replication_factor strategy option.".into()))?;
+            // Without one, the factor is the previous SimpleStrategy one, else default_keyspace_rf (1).
+            if !repl.contains_key("replication_factor") {
+                let previous = existing.and_then(|e| e.get("replication_factor")).map_or("1", String::as_str);
+                repl.insert("replication_factor".into(), previous.to_string());
+            }
+            let rf = &repl["replication_factor"];
             if rf.parse::<u32>().is_err() {
                 return Err(Error::Config(format!("Replication factor must be non-negative integer; found {rf}")));
             }
             if let Some(other) = repl.keys().find(|k| *k != "replication_factor") {
                 return Err(Error::Config(format!(
-                    "Unrecognized strategy option {{{other}}} passed to SimpleStrategy for keyspace"
+                    "Unrecognized strategy option {{{other}}} passed to SimpleStrategy for keyspace {keyspace}"
                 )));
             }
         }
@@ -95,7 +100,11 @@ fn replication(
                 if rf.parse::<u32>().is_err() {
                     return Err(Error::Config(format!("Replication factor must be non-negative integer; found {rf}")));
                 }
-                let _ = dc;
+                if dc != "replication_factor" && dc != crate::virtual_tables::DATACENTER {
+                    return Err(Error::Config(format!(
+                        "Unrecognized strategy option {{{dc}}} passed to NetworkTopologyStrategy for keyspace {keyspace}"
+                    )));
+                }
             }
         }
         "LocalStrategy" | "EverywhereStrategy" => {
@@ -116,7 +125,7 @@ pub fn create_keyspace(schema: &Schema, stmt: &ast::CreateKeyspace) -> Result<Op
             stmt.name
         )));
     }
-    let (replication, durable) = replication(&stmt.properties, None)?;
+    let (replication, durable) = replication(&stmt.name, &stmt.properties, None)?;
     if schema.keyspaces.contains_key(&stmt.name) {
         if stmt.if_not_exists {
             return Ok(None);
@@ -157,7 +166,7 @@ pub fn alter_keyspace(schema: &Schema, stmt: &ast::AlterKeyspace) -> Result<Opti
     if ks.is_system {
         return Err(Error::Unauthorized(format!("{} keyspace is not user-modifiable.", ks.name)));
     }
-    let (replication, durable) = replication(&stmt.properties, Some(&ks.replication))?;
+    let (replication, durable) = replication(&stmt.name, &stmt.properties, Some(&ks.replication))?;
     let mut new = ks.as_ref().clone();
     new.replication = replication;
     if let Some(d) = durable {
@@ -312,6 +321,10 @@ fn resolve(
             resolve(inner, keyspace, types, true)?
         }
         TypeExpr::Vector(e, n) => {
+            // VectorType.getInstance.
+            if *n == 0 {
+                return Err(Error::invalid("vectors may only have positive dimensions; given 0"));
+            }
             CqlType::Vector { element: Box::new(resolve(e, keyspace, types, true)?), dimension: *n }
         }
         TypeExpr::UserDefined(name) => {
@@ -353,6 +366,25 @@ pub(crate) fn references_duration(t: &CqlType) -> bool {
         CqlType::Udt { fields, .. } => fields.iter().any(|(_, f)| references_duration(f)),
         CqlType::Custom(_) => false,
     }
+}
+
+/// Cassandra's refusal of a slice (`<`, `<=`, `>`, `>=`) on a column of type `t` that is or holds
+/// a duration; `what` is "restrictions" (WHERE) or "conditions" (IF). Durations have no order.
+pub(crate) fn check_duration_slice(t: &CqlType, op: cql_parser::ast::Operator, what: &str) -> Result<(), Error> {
+    use cql_parser::ast::Operator;
+    if !matches!(op, Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) || !references_duration(t) {
+        return Ok(());
+    }
+    let message = match t {
+        CqlType::List { .. } | CqlType::Set { .. } | CqlType::Map { .. } => {
+            format!("Slice {what} are not supported on collections containing durations")
+        }
+        CqlType::Tuple(_) => format!("Slice {what} are not supported on tuples containing durations"),
+        CqlType::Udt { .. } => format!("Slice {what} are not supported on UDTs containing durations"),
+        _ if what == "restrictions" => "Slice restrictions are not supported on duration columns".to_string(),
+        _ => format!("Slice {what} ( {} ) are not supported on durations", op.as_cql()),
+    };
+    Err(Error::invalid(message))
 }
 
 fn udt_cql_name(keyspace: &str, name: &str) -> String {
@@ -743,6 +775,7 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
     let mut others: Vec<(String, CqlType, bool)> =
         table.non_key_columns().iter().map(|c| (c.name.clone(), c.typ.clone(), c.kind == ColumnKind::Static)).collect();
     let mut params = table.params.clone();
+    let mut dropped = table.dropped.clone();
     match &stmt.action {
         ast::AlterTableAction::Add { if_not_exists, columns } => {
             for c in columns {
@@ -764,6 +797,9 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                         c.name
                     )));
                 }
+                if let Some(d) = table.dropped.get(&c.name) {
+                    check_readd(&c.name, d, &typ, c.is_static)?;
+                }
                 if table.is_counter() && !typ.is_counter() {
                     return Err(Error::Config(format!(
                         "Cannot have a non counter column (\"{}\") in a counter table",
@@ -779,7 +815,14 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                 others.push((c.name.clone(), typ, c.is_static));
             }
         }
-        ast::AlterTableAction::Drop { if_exists, columns, .. } => {
+        ast::AlterTableAction::Drop { if_exists, columns, timestamp } => {
+            let dropped_time = match timestamp {
+                Some(ast::Term::Literal(l)) => {
+                    l.text.parse::<i64>().map_err(|_| Error::invalid(format!("Invalid timestamp {}", l.text)))?
+                }
+                Some(_) => return Err(Error::invalid("Invalid timestamp for ALTER TABLE DROP")),
+                None => crate::clock::write_timestamp(),
+            };
             for c in columns {
                 match table.column(c) {
                     None if *if_exists => continue,
@@ -793,9 +836,15 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
                             col.typ
                         )))
                     }
-                    Some(_) => {
+                    Some(col) => {
                         crate::index::ddl::check_no_dependent_index(table, c, "drop")?;
-                        others.retain(|(n, _, _)| n != c)
+                        others.retain(|(n, _, _)| n != c);
+                        let record = DroppedColumn {
+                            dropped_time,
+                            typ: col.typ.to_string(),
+                            is_static: col.kind == ColumnKind::Static,
+                        };
+                        dropped.insert(c.clone(), record);
                     }
                 }
             }
@@ -837,6 +886,7 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
     }
     let mut new_table = Table::new(keyspace, name, table.id, pk, ck, others, params);
     new_table.indexes = table.indexes.clone();
+    new_table.dropped = dropped;
     let mut new_ks = ks.as_ref().clone();
     new_ks.tables.insert(name.clone(), Arc::new(new_table));
     let mut keyspaces = schema.keyspaces.clone();
@@ -846,6 +896,26 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
         change: change(SchemaChangeType::Updated, keyspace, SchemaChangeTarget::Table(name.clone())),
         actions: vec![],
     }))
+}
+
+/// Cassandra refuses to add a column again with another kind or an incompatible type than the
+/// dropped column of that name had.
+fn check_readd(name: &str, d: &DroppedColumn, typ: &CqlType, is_static: bool) -> Result<(), Error> {
+    let kind = |s: bool| if s { "STATIC" } else { "REGULAR" };
+    if d.is_static != is_static {
+        return Err(Error::invalid(format!(
+            "Cannot re-add previously dropped column '{name}' of kind {}, incompatible with previous kind {}",
+            kind(is_static),
+            kind(d.is_static)
+        )));
+    }
+    if d.typ != typ.to_string() {
+        return Err(Error::invalid(format!(
+            "Cannot re-add previously dropped column '{name}' of type {typ}, incompatible with previous type {}",
+            d.typ
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses compaction and compression options the storage engine cannot honour, with the

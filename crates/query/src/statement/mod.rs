@@ -70,6 +70,25 @@ impl Ctx<'_> {
         }
     }
 
+    /// The live rows of one partition whose clustering lies in `ranges` (`start <= c < end`), read as
+    /// a slice (only that part of a wide partition is read). For tables without static columns, whose
+    /// rows do not depend on the rest of the partition; others, virtual tables and traced reads take
+    /// [`Ctx::partition_rows`] (the caller filters by the ranges anyway).
+    pub fn partition_rows_in(
+        &self,
+        table: &Table,
+        key: &Bytes,
+        ranges: &[(Bytes, Option<Bytes>)],
+    ) -> Result<Vec<CqlRow>, Error> {
+        if table.virtual_table.is_some() || crate::trace::is_active() || table.has_static_columns() {
+            return self.partition_rows(table, key);
+        }
+        match self.storage.read_partition_slice(table.id, key, ranges).map_err(Self::storage_error)? {
+            None => Ok(Vec::new()),
+            Some(p) => rows_of_partition(table, &storage_model::purge::live_view(p, self.now_seconds)),
+        }
+    }
+
     /// The rows of a stored partition with its live view, the data they come from (for the index
     /// read, which checks its entries against it).
     pub fn partition_rows_and_view(

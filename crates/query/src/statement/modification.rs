@@ -80,7 +80,7 @@ impl Kind {
 
 fn read_len(cur: &mut &[u8], what: &str) -> Result<i32, Error> {
     if cur.len() < 4 {
-        return Err(Error::invalid(format!("Invalid {what} value")));
+        return Err(Error::invalid(format!("Not enough bytes to read a {what}")));
     }
     let v = i32::from_be_bytes([cur[0], cur[1], cur[2], cur[3]]);
     *cur = &cur[4..];
@@ -94,39 +94,48 @@ fn read_element(cur: &mut &[u8], what: &str) -> Result<Option<Bytes>, Error> {
     }
     let len = len as usize;
     if cur.len() < len {
-        return Err(Error::invalid(format!("Invalid {what} value")));
+        return Err(Error::invalid(format!("Not enough bytes to read a {what}")));
     }
     let v = Bytes::copy_from_slice(&cur[..len]);
     *cur = &cur[len..];
     Ok(Some(v))
 }
 
+/// The `values_per_entry` values of each entry of a serialized collection (`what`: list, set or map, as
+/// Cassandra's serializers name it in their messages). The layout is checked before null elements are.
+fn serialized_entries(bytes: &[u8], what: &str, values_per_entry: usize) -> Result<Vec<Bytes>, Error> {
+    let mut cur = bytes;
+    let n = read_len(&mut cur, what)?;
+    if n < 0 {
+        return Err(Error::invalid(format!("The data cannot be deserialized as a {what}")));
+    }
+    // The count is untrusted: it only sizes the vector up to a bound.
+    let mut values = Vec::with_capacity((n as usize).min(256) * values_per_entry);
+    for _ in 0..n as usize * values_per_entry {
+        values.push(read_element(&mut cur, what)?);
+    }
+    if !cur.is_empty() {
+        return Err(Error::invalid(format!("Unexpected extraneous bytes after {what} value")));
+    }
+    values.into_iter().map(|v| v.ok_or_else(|| Error::invalid("null is not supported inside collections"))).collect()
+}
+
 /// The elements of a serialized list or set; a null element is refused as Cassandra refuses it.
 pub fn collection_elements(bytes: &[u8]) -> Result<Vec<Bytes>, Error> {
-    let mut cur = bytes;
-    let n = read_len(&mut cur, "collection")?;
-    let mut out = Vec::with_capacity(n.max(0) as usize);
-    for _ in 0..n.max(0) {
-        match read_element(&mut cur, "collection")? {
-            Some(e) => out.push(e),
-            None => return Err(Error::invalid("null is not supported inside collections")),
-        }
-    }
-    Ok(out)
+    collection_elements_of(bytes, "collection")
+}
+
+/// [`collection_elements`] of a value of a known kind ("list" or "set"), named in the errors.
+pub fn collection_elements_of(bytes: &[u8], what: &str) -> Result<Vec<Bytes>, Error> {
+    serialized_entries(bytes, what, 1)
 }
 
 /// The entries of a serialized map.
 pub fn map_entries(bytes: &[u8]) -> Result<Vec<(Bytes, Bytes)>, Error> {
-    let mut cur = bytes;
-    let n = read_len(&mut cur, "map")?;
-    let mut out = Vec::with_capacity(n.max(0) as usize);
-    for _ in 0..n.max(0) {
-        let k = read_element(&mut cur, "map")?;
-        let v = read_element(&mut cur, "map")?;
-        match (k, v) {
-            (Some(k), Some(v)) => out.push((k, v)),
-            _ => return Err(Error::invalid("null is not supported inside collections")),
-        }
+    let mut values = serialized_entries(bytes, "map", 2)?.into_iter();
+    let mut out = Vec::with_capacity(values.len() / 2);
+    while let (Some(k), Some(v)) = (values.next(), values.next()) {
+        out.push((k, v));
     }
     Ok(out)
 }
@@ -176,7 +185,18 @@ fn eval_using(using: &[UsingParam], values: &Values<'_>, table: &Table, now: i32
             UsingParam::Timestamp(t) => {
                 out.timestamp_set = true;
                 match eval(t, &CqlType::BIGINT, "[timestamp]", values)? {
-                    Bound::Value(b) => out.timestamp = Some(bigint_of(&b, "timestamp value")?),
+                    Bound::Value(b) => {
+                        let ts = bigint_of(&b, "timestamp value")?;
+                        // Cassandra keeps Long.MIN_VALUE to mean "no timestamp" (`UpdateParameters`).
+                        if ts == i64::MIN {
+                            return Err(Error::invalid(format!(
+                                "Out of bound timestamp, must be in [{}, {}]",
+                                i64::MIN + 1,
+                                i64::MAX
+                            )));
+                        }
+                        out.timestamp = Some(ts);
+                    }
                     Bound::Null => return Err(Error::invalid("Invalid null value of timestamp")),
                     Bound::Unset => {}
                 }
@@ -603,6 +623,9 @@ fn analyze_where(
     }
     match slice {
         None if pos == cols.len() => {
+            if kind != Kind::Delete {
+                check_clustering_length(&prefixes)?;
+            }
             out.full = Some(prefixes.iter().map(|p| encode(p)).collect::<Result<_, _>>()?);
         }
         None => {
@@ -660,6 +683,19 @@ fn analyze_where(
         }
     }
     Ok(out)
+}
+
+/// Cassandra refuses to write a row whose clustering values together exceed 65535 bytes
+/// (`ClusteringPrefix.validate`), reporting their total size.
+fn check_clustering_length(clusterings: &[Vec<Bytes>]) -> Result<(), Error> {
+    const MAX: usize = u16::MAX as usize;
+    for c in clusterings {
+        let size: usize = c.iter().map(|v| v.len()).sum();
+        if size > MAX {
+            return Err(Error::invalid(format!("Key length of {size} is longer than maximum of {MAX}")));
+        }
+    }
+    Ok(())
 }
 
 fn set_bound(bounds: &mut SliceBounds, op: Operator, v: Vec<Bytes>, name: &str) -> Result<(), Error> {
@@ -797,6 +833,9 @@ fn prepare_assignment(table: &Table, a: &Assignment, values: &Values<'_>) -> Res
             let text = format!("{name} = {name} {} {}", if add { "+" } else { "-" }, term_text(value));
             match collection_kind(typ) {
                 None => {
+                    if add && matches!(typ, CqlType::Tuple(_)) {
+                        return Err(Error::invalid(format!("Invalid operation ({text}) for tuple column {name}")));
+                    }
                     if !typ.is_counter() {
                         return Err(Error::invalid(format!(
                             "Invalid operation ({text}) for non counter column {name}"
@@ -1013,6 +1052,7 @@ fn prepare_conditions(table: &Table, conds: &[ast::Condition], values: &Values<'
         if col.is_primary_key() {
             return Err(Error::invalid(format!("PRIMARY KEY column '{name}' cannot have IF conditions")));
         }
+        crate::statement::ddl::check_duration_slice(&value_type, c.op, "conditions")?;
         let term_type = match (c.op, &value_type) {
             (Operator::Contains, CqlType::List { element, .. } | CqlType::Set { element, .. }) => {
                 element.as_ref().clone()
@@ -1171,14 +1211,9 @@ impl Plan {
             Target::Partition
         };
         if kind == Kind::Delete {
-            let regular_ops = ops.iter().any(|o| table.columns[o.col].kind == ColumnKind::Regular);
-            match &target {
-                Target::Ranges(_) | Target::Partition if regular_ops => {
-                    return Err(Error::invalid("Range deletions are not supported for specific columns"))
-                }
-                _ => {}
-            }
-            let all_pk_by_equality = matches!(target, Target::Rows(_)) && !keys.pk_in && !keys.ck_in;
+            // Checked when Cassandra prepares the statement (IN counts as equality here), so before
+            // the range deletion check it makes on execution.
+            let all_pk_by_equality = matches!(target, Target::Rows(_));
             if has_conditions && !all_pk_by_equality {
                 let (ops_regular, _) = ops_apply_to(&table, kind, &ops);
                 let (regular_conds, _) = conditions_apply_to(&table, &conditions);
@@ -1192,6 +1227,10 @@ impl Plan {
                         "DELETE statements must restrict all PRIMARY KEY columns with equality relations in order to use IF condition on non static columns",
                     ));
                 }
+            }
+            let regular_ops = ops.iter().any(|o| table.columns[o.col].kind == ColumnKind::Regular);
+            if regular_ops && matches!(target, Target::Ranges(_) | Target::Partition) {
+                return Err(Error::invalid("Range deletions are not supported for specific columns"));
             }
         }
         Ok(Plan {
@@ -1519,11 +1558,15 @@ fn applies_only_to_static(table: &Table, kind: Kind, ops: &[Op], conditions: &Co
 
 fn finish_row(mut row: Row) -> Row {
     row.cells.sort_by(|a, b| (&a.column, &a.path).cmp(&(&b.column, &b.path)));
-    // A later operation on the same cell wins (`SET m['a'] = 1, m['a'] = 2`).
+    // Two operations on the same cell share a timestamp: they reconcile as Cassandra merges them, so the
+    // tombstone, then the greater value wins (`SET l[2] = 9, l[2] = 6` keeps 9), whatever their order.
     let mut deduped: Vec<ColumnCell> = Vec::with_capacity(row.cells.len());
     for c in row.cells {
         match deduped.last_mut() {
-            Some(last) if last.column == c.column && last.path == c.path => *last = c,
+            Some(last) if last.column == c.column && last.path == c.path => {
+                let previous = std::mem::replace(&mut last.cell, Cell::tombstone(0, 0));
+                last.cell = storage_model::merge::reconcile_owned(previous, c.cell);
+            }
             _ => deduped.push(c),
         }
     }
@@ -1552,6 +1595,33 @@ fn push(row: &mut Row, column: &Bytes, path: Option<Bytes>, cell: Cell) {
     row.cells.push(ColumnCell { column: column.clone(), path, cell });
 }
 
+/// The element paths of a list column as this statement's earlier operations left it: Cassandra reads a
+/// list index against the prefetched row merged with the pending updates (`UpdateParameters`), so
+/// `DELETE l[2], l[2]` removes two elements.
+fn current_list_paths(old: Option<&Row>, pending: &Row, column: &[u8]) -> Vec<Bytes> {
+    current_list(old, pending, column).into_iter().map(|(path, _)| path).collect()
+}
+
+/// The (path, value) elements of a list column after this statement's earlier operations, in path order.
+fn current_list(old: Option<&Row>, pending: &Row, column: &[u8]) -> Vec<(Bytes, Bytes)> {
+    let pending_cells: Vec<&ColumnCell> = pending.cells.iter().filter(|c| c.column.as_ref() == column).collect();
+    let replaced_at =
+        pending.complex_deletions.iter().filter(|d| d.0.as_ref() == column).map(|d| d.1.marked_for_delete_at).max();
+    let mut elements: BTreeMap<Bytes, Bytes> = existing_cells(old, column)
+        .into_iter()
+        .filter(|c| replaced_at.is_none_or(|at| c.cell.timestamp > at))
+        .filter_map(|c| Some((c.path.clone()?, c.cell.value.clone()?)))
+        .collect();
+    for c in pending_cells {
+        let Some(path) = &c.path else { continue };
+        match &c.cell.value {
+            Some(v) => elements.insert(path.clone(), v.clone()),
+            None => elements.remove(path),
+        };
+    }
+    elements.into_iter().collect()
+}
+
 /// The live cells of one multi-cell column of an existing row, in path order.
 fn existing_cells<'r>(row: Option<&'r Row>, column: &[u8]) -> Vec<&'r ColumnCell> {
     match row {
@@ -1564,12 +1634,12 @@ fn existing_cells<'r>(row: Option<&'r Row>, column: &[u8]) -> Vec<&'r ColumnCell
 fn multi_cell_cells(typ: &CqlType, v: &[u8], attrs: &Attributes, row: &mut Row, column: &Bytes) -> Result<(), Error> {
     match typ {
         CqlType::Set { .. } => {
-            for e in collection_elements(v)? {
+            for e in collection_elements_of(v, "set")? {
                 push(row, column, Some(e), new_cell(attrs, Bytes::new()));
             }
         }
         CqlType::List { .. } => {
-            let elements = collection_elements(v)?;
+            let elements = collection_elements_of(v, "list")?;
             for (e, path) in elements.iter().zip(crate::clock::list_append_paths(elements.len())) {
                 push(row, column, Some(path), new_cell(attrs, e.clone()));
             }
@@ -1602,9 +1672,9 @@ fn apply_op(
     let col = &table.columns[op.col];
     let column = Bytes::copy_from_slice(col.name.as_bytes());
     let tombstone = || Cell::tombstone(attrs.timestamp, attrs.now);
-    let list_index = |b: &Bytes, setting: bool| -> Result<Bytes, Error> {
+    let list_index = |b: &Bytes, setting: bool, pending: &Row| -> Result<Bytes, Error> {
         let idx = int_of(b, "list index")?;
-        let cells = existing_cells(old, &column);
+        let cells = current_list_paths(old, pending, &column);
         if cells.is_empty() {
             return Err(Error::invalid(if setting {
                 "Attempted to set an element on a list which is null"
@@ -1615,7 +1685,7 @@ fn apply_op(
         if idx < 0 || idx as usize >= cells.len() {
             return Err(Error::invalid(format!("List index {idx} out of bound, list has size {}", cells.len())));
         }
-        Ok(cells[idx as usize].path.clone().unwrap_or_default())
+        Ok(cells[idx as usize].clone())
     };
     match &op.kind {
         OpKind::Set(Bound::Unset) => {}
@@ -1649,7 +1719,7 @@ fn apply_op(
                 Bound::Null => return Err(Error::invalid("Invalid null map key")),
                 Bound::Unset => return Err(Error::invalid("Invalid unset map key")),
             };
-            let path = if matches!(col.typ, CqlType::List { .. }) { list_index(&key, true)? } else { key };
+            let path = if matches!(col.typ, CqlType::List { .. }) { list_index(&key, true, row)? } else { key };
             match value {
                 Bound::Value(v) => push(row, &column, Some(path), new_cell(attrs, v.clone())),
                 Bound::Null => push(row, &column, Some(path), tombstone()),
@@ -1682,9 +1752,9 @@ fn apply_op(
             match &col.typ {
                 CqlType::List { .. } => {
                     let discard = collection_elements(v)?;
-                    for c in existing_cells(old, &column) {
-                        if c.cell.value.as_ref().is_some_and(|val| discard.contains(val)) {
-                            push(row, &column, c.path.clone(), tombstone());
+                    for (path, value) in current_list(old, row, &column) {
+                        if discard.contains(&value) {
+                            push(row, &column, Some(path), tombstone());
                         }
                     }
                 }
@@ -1724,7 +1794,8 @@ fn apply_op(
                     }))
                 }
             };
-            let path = if matches!(col.typ, CqlType::List { .. }) { list_index(&element, false)? } else { element };
+            let path =
+                if matches!(col.typ, CqlType::List { .. }) { list_index(&element, false, row)? } else { element };
             push(row, &column, Some(path), tombstone());
         }
         OpKind::DeleteField(field) => {
@@ -1806,6 +1877,7 @@ pub fn resolve_counters(
 pub fn variables(stmt: &ast::Statement, table: &Table) -> Result<Vec<ColumnSpec>, Error> {
     let mut v = VariableSpecs::default();
     collect_variables(stmt, table, &mut v)?;
+    v.take_error()?;
     Ok(v.finish(&table.keyspace, &table.name))
 }
 
@@ -1825,11 +1897,24 @@ pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableS
             }
         }
     };
-    let where_clause = |v: &mut VariableSpecs, rels: &[ast::Relation]| -> Result<(), Error> {
+    // Checks that need no values are made here, so PREPARE refuses the statement as Cassandra does.
+    let where_clause = |v: &mut VariableSpecs, rels: &[ast::Relation], kind: Kind| -> Result<(), Error> {
+        let mut non_pk: Vec<&str> = Vec::new();
         for r in rels {
             match &r.lhs {
                 RelationLhs::Column(name) => {
-                    let t = col_type(name)?;
+                    let col = table.column(name).ok_or_else(|| undefined_column(table, name))?;
+                    if !col.is_primary_key() && !non_pk.contains(&name.as_str()) {
+                        non_pk.push(name);
+                    }
+                    let t = match (r.op, &col.typ) {
+                        (Operator::Contains, CqlType::List { element, .. } | CqlType::Set { element, .. }) => {
+                            element.as_ref().clone()
+                        }
+                        (Operator::Contains, CqlType::Map { value, .. }) => value.as_ref().clone(),
+                        (Operator::ContainsKey, CqlType::Map { key, .. }) => key.as_ref().clone(),
+                        (_, t) => t.clone(),
+                    };
                     match (&r.op, &r.rhs) {
                         (Operator::In, Term::List(items)) => {
                             for i in items {
@@ -1854,8 +1939,20 @@ pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableS
                         (_, other) => v.visit(other, ks, tn, &label, &tuple),
                     }
                 }
+                RelationLhs::Token(_) => {
+                    return Err(Error::invalid(format!(
+                        "The token function cannot be used in WHERE clauses for {} statements",
+                        kind.name()
+                    )));
+                }
                 _ => {}
             }
+        }
+        if !non_pk.is_empty() {
+            return Err(Error::invalid(format!(
+                "Non PRIMARY KEY columns found in where clause: {} ",
+                non_pk.join(", ")
+            )));
         }
         Ok(())
     };
@@ -1926,7 +2023,16 @@ pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableS
                     | Assignment::Prepend { column, value } => v.visit(value, ks, tn, column, &col_type(column)?),
                     Assignment::Subtract { column, value } => {
                         let t = match col_type(column)? {
-                            CqlType::Map { key, .. } => CqlType::set(key.as_ref().clone()),
+                            CqlType::Map { key, .. } => {
+                                // Cassandra checks the literal when it prepares the operation.
+                                if matches!(value, Term::Map(entries) if !entries.is_empty()) {
+                                    v.fail(Error::invalid(format!(
+                                        "Value for a map substraction has to be a set, but was: '{}'",
+                                        term_text(value)
+                                    )));
+                                }
+                                CqlType::set(key.as_ref().clone())
+                            }
                             other => other,
                         };
                         v.visit(value, ks, tn, column, &t)
@@ -1952,7 +2058,7 @@ pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableS
                     }
                 }
             }
-            where_clause(v, &u.where_clause)?;
+            where_clause(v, &u.where_clause, Kind::Update)?;
             conditions(v, &u.conditions)?;
         }
         ast::Statement::Delete(d) => {
@@ -1968,7 +2074,7 @@ pub fn collect_variables(stmt: &ast::Statement, table: &Table, v: &mut VariableS
                 }
             }
             using(v, &d.using);
-            where_clause(v, &d.where_clause)?;
+            where_clause(v, &d.where_clause, Kind::Delete)?;
             conditions(v, &d.conditions)?;
         }
         _ => {}

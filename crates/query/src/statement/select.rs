@@ -443,6 +443,7 @@ pub fn variables(stmt: &ast::Select, table: &Table) -> Result<Vec<ColumnSpec>, E
     if let Some(t) = &stmt.limit {
         v.visit(t, ks, tn, "[limit]", &CqlType::INT);
     }
+    v.take_error()?;
     Ok(v.finish(ks, tn))
 }
 
@@ -468,6 +469,36 @@ enum Flow {
     Continue,
     SkipPartition,
     Stop,
+}
+
+/// The clustering ranges a read of one partition needs (the plan's ranges, cut at the paging
+/// position `resumed` inside this partition, inclusive), or `None` to read it whole.
+fn read_slices(plan: &Plan, resumed: Option<&Bytes>) -> Option<Vec<(Bytes, Option<Bytes>)>> {
+    let resumed = resumed.filter(|c| !c.is_empty());
+    if resumed.is_none() && plan.ranges.is_none() {
+        return None;
+    }
+    let whole = vec![(Bytes::new(), None)];
+    let ranges = plan.ranges.as_ref().unwrap_or(&whole);
+    let Some(last) = resumed else { return Some(ranges.clone()) };
+    let cut = ranges
+        .iter()
+        .filter_map(|(s, e)| {
+            if plan.reversed {
+                // Still to come: clusterings before the last one returned.
+                let end = match e {
+                    Some(e) if e < last => e.clone(),
+                    _ => last.clone(),
+                };
+                (s < &end).then(|| (s.clone(), Some(end)))
+            } else {
+                // Still to come: the last one returned (skipped by the caller) and after.
+                let start = if s > last { s.clone() } else { last.clone() };
+                e.as_ref().is_none_or(|e| start < *e).then(|| (start, e.clone()))
+            }
+        })
+        .collect();
+    Some(cut)
 }
 
 /// Calls `f` with every selected row in order, starting after the paging position `resume`.
@@ -536,7 +567,11 @@ fn for_each_row(
         Some(keys) => {
             let start = resume.map(|r| r.key_index as usize).unwrap_or(0);
             for (i, k) in keys.iter().enumerate().skip(start) {
-                let rows = ctx.partition_rows(table, k)?;
+                let resumed = resume.filter(|r| r.partition_key == *k).and_then(|r| r.clustering.as_ref());
+                let rows = match read_slices(plan, resumed) {
+                    Some(ranges) => ctx.partition_rows_in(table, k, &ranges)?,
+                    None => ctx.partition_rows(table, k)?,
+                };
                 if rows.is_empty() {
                     continue;
                 }
@@ -897,7 +932,8 @@ pub fn execute_with_warnings(
             let mut current: Option<Current> = None;
             let close = |pager: &mut Pager, c: Current| -> Result<(), Error> {
                 let values = sel.finish_group(&c.group, &consts)?;
-                pager.emit(values, &c.last_row, Some(&c.first_row), c.key_index, false);
+                // A DISTINCT group is its whole partition: a page ending there resumes at the next.
+                pager.emit(values, &c.last_row, Some(&c.first_row), c.key_index, distinct);
                 Ok(())
             };
             for_each_row(ctx, table, &plan, distinct, resume.as_ref(), &mut |row, key_index| {

@@ -47,6 +47,8 @@ struct Col {
     /// CONTAINS / CONTAINS KEY on frozen collection keys: filtering only.
     others: Vec<FilterOp>,
     restricted: bool,
+    /// An `IN` of one term: an equality for ORDER BY.
+    single_in: bool,
 }
 
 impl Col {
@@ -280,6 +282,9 @@ struct Build<'a> {
     multi_slice: bool,
     multi_eq: bool,
     multi_single_eq: bool,
+    /// A multi-column slice has a start / an end bound.
+    multi_start: bool,
+    multi_end: bool,
     filters: Vec<Filter>,
     regular_restricted: bool,
     non_pk_restricted: bool,
@@ -366,6 +371,17 @@ impl<'a> Build<'a> {
             Operator::Neq => return Err(Error::invalid(format!("Unsupported \"!=\" relation: {text}"))),
             _ => {}
         }
+        crate::statement::ddl::check_duration_slice(&col.typ, rel.op, "restrictions")?;
+        // A non-frozen collection is only restricted element-wise (CONTAINS, CONTAINS KEY, m[k]).
+        let multi_cell_collection = matches!(col.typ, CqlType::List { .. } | CqlType::Set { .. } | CqlType::Map { .. })
+            && col.typ.is_multi_cell();
+        if multi_cell_collection && !matches!(rel.op, Operator::Contains | Operator::ContainsKey) {
+            return Err(Error::invalid(format!(
+                "Collection column '{name}' ({}) cannot be restricted by a '{}' relation",
+                col.typ,
+                rel.op.as_cql()
+            )));
+        }
         // The value restricting the column (or its elements).
         let op = match rel.op {
             Operator::Contains | Operator::ContainsKey => {
@@ -394,12 +410,6 @@ impl<'a> Build<'a> {
         self.units.push(Unit { column: idx, op: rel.op, entry: false });
         match col.kind {
             ColumnKind::PartitionKey | ColumnKind::Clustering => {
-                if col.kind == ColumnKind::PartitionKey && self.token_seen {
-                    return Err(Error::invalid(format!(
-                        "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
-                        self.pk_names()
-                    )));
-                }
                 if col.kind == ColumnKind::Clustering {
                     if self.multi_len > col.position as usize {
                         return Err(Error::invalid(
@@ -407,9 +417,9 @@ impl<'a> Build<'a> {
                         ));
                     }
                     let is_slice = matches!(op, FilterOp::Cmp(o, _) if o != Operator::Eq);
-                    if !matches!(op, FilterOp::Contains(_) | FilterOp::ContainsKey(_))
-                        && !self.indexed(idx, rel.op, false)
-                    {
+                    // CONTAINS on a clustering column is one of its restrictions too
+                    // (ClusteringColumnRestrictions.Builder.addRestriction).
+                    if !self.indexed(idx, rel.op, false) {
                         self.clustering_mergeable(col, is_slice)?;
                     }
                 }
@@ -420,6 +430,9 @@ impl<'a> Build<'a> {
                     &mut self.clustering[pos]
                 };
                 merge(target, op, name)?;
+                if rel.op == Operator::In {
+                    target.single_in = matches!(&rel.rhs, Term::List(items) if items.len() == 1);
+                }
             }
             ColumnKind::Regular | ColumnKind::Static => {
                 if col.kind == ColumnKind::Regular {
@@ -476,12 +489,6 @@ impl<'a> Build<'a> {
             return Err(Error::invalid(format!(
                 "The token function arguments must be in the partition key order: {}",
                 pk.join(", ")
-            )));
-        }
-        if self.partition.iter().any(|p| p.restricted) {
-            return Err(Error::invalid(format!(
-                "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
-                self.pk_names()
             )));
         }
         if !matches!(rel.op, Operator::Eq | Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) {
@@ -565,7 +572,10 @@ impl<'a> Build<'a> {
         for (i, (a, c)) in args.iter().zip(pk).enumerate() {
             match eval(a, &c.typ, &format!("arg{i}(system.token)"), values)? {
                 Bound::Value(b) => parts.push(b),
-                _ => return Ok(Bound::Null),
+                Bound::Unset => {
+                    return Err(Error::invalid("Invalid unset value for argument in call to function token"))
+                }
+                Bound::Null => return Ok(Bound::Null),
             }
         }
         let refs: Vec<&[u8]> = parts.iter().map(|b| b.as_ref()).collect();
@@ -576,6 +586,9 @@ impl<'a> Build<'a> {
     fn tuple_relation(&mut self, rel: &ast::Relation, names: &[String]) -> Result<(), Error> {
         let table = self.table;
         let text = relation_text(rel);
+        if rel.op == Operator::Neq {
+            return Err(Error::invalid(format!("Unsupported \"!=\" relation: {text}")));
+        }
         let mut cols: Vec<&Column> = Vec::new();
         for n in names {
             let c = table.column(n).ok_or_else(|| undefined_column(table, n))?;
@@ -612,6 +625,18 @@ impl<'a> Build<'a> {
                 cols[0].name
             )));
         }
+        // Multi-column slices merge into one: each bound at most once (MultiColumnRestriction.SliceRestriction).
+        let (starts, ends) =
+            (matches!(rel.op, Operator::Gt | Operator::Gte), matches!(rel.op, Operator::Lt | Operator::Lte));
+        if (starts && self.multi_start) || (ends && self.multi_end) {
+            return Err(Error::invalid(format!(
+                "More than one restriction was found for the {} bound on {}",
+                if starts { "start" } else { "end" },
+                cols[0].name
+            )));
+        }
+        self.multi_start |= starts;
+        self.multi_end |= ends;
         let types: Vec<CqlType> = cols.iter().map(|c| c.typ.clone()).collect();
         let tuple_type = CqlType::Tuple(types.clone());
         let label = format!("({})", names.join(","));
@@ -670,7 +695,8 @@ impl<'a> Build<'a> {
         self.multi_len = self.multi_len.max(cols.len());
         self.multi_slice |= !is_eq;
         self.multi_eq |= is_eq;
-        self.multi_single_eq = rel.op == Operator::Eq;
+        self.multi_single_eq = rel.op == Operator::Eq
+            || (rel.op == Operator::In && matches!(&rel.rhs, Term::List(items) if items.len() == 1));
         Ok(())
     }
 
@@ -764,6 +790,8 @@ pub fn plan(
         multi_slice: false,
         multi_eq: false,
         multi_single_eq: false,
+        multi_start: false,
+        multi_end: false,
         filters: Vec::new(),
         regular_restricted: false,
         non_pk_restricted: false,
@@ -884,16 +912,25 @@ pub fn plan(
             "Select on indexed columns and with IN clause for the PRIMARY KEY are not supported",
         ));
     }
-    // StatementRestrictions.needFiltering: no index group answers every restriction.
-    let needs_filtering = (key_range || uses_index)
-        && if answered.is_empty() && ann.is_none() {
-            clustering_restricted
-        } else {
-            !crate::index::groups(table).iter().any(|g| {
-                answered.iter().all(|u| g.iter().any(|i| i.supports(&table.columns[u.column], u.op, u.entry)))
-                    && ann.as_ref().map(|a| g.iter().any(|i| i.supports_ann(&table.columns[a.column]))).unwrap_or(true)
-            })
-        };
+    // An index answers one CONTAINS / CONTAINS KEY / entry value per column; more need filtering
+    // (ContainsRestriction.needsFiltering).
+    let several_contains = b.units.iter().enumerate().any(|(i, u)| {
+        let contains = |u: &Unit| u.entry || matches!(u.op, Operator::Contains | Operator::ContainsKey);
+        contains(u) && b.units[i + 1..].iter().any(|v| v.column == u.column && contains(v))
+    });
+    let needs_filtering = (uses_index && several_contains)
+        || (key_range || uses_index)
+            && if answered.is_empty() && ann.is_none() {
+                clustering_restricted
+            } else {
+                !crate::index::groups(table).iter().any(|g| {
+                    answered.iter().all(|u| g.iter().any(|i| i.supports(&table.columns[u.column], u.op, u.entry)))
+                        && ann
+                            .as_ref()
+                            .map(|a| g.iter().any(|i| i.supports_ann(&table.columns[a.column])))
+                            .unwrap_or(true)
+                })
+            };
     if uses_index {
         analyze_equalities(&mut b.filters, table);
     }
@@ -916,6 +953,13 @@ pub fn plan(
             Ordering::Equal
         });
         combos.dedup();
+        // Restricted by both values and token(): the keys whose token is in range (TokenFilter).
+        if let Some((lo, hi)) = &b.token {
+            combos.retain(|c| {
+                let refs: Vec<&[u8]> = c.iter().map(|b| b.as_ref()).collect();
+                token_in_range(lo, hi, cql_types::token::murmur3_token(&key::serialize_partition_key(&refs)))
+            });
+        }
         let mut keys = Vec::with_capacity(combos.len());
         if values.is_some() {
             for c in &combos {
@@ -1051,7 +1095,9 @@ pub fn plan(
         }
     }
     for (i, c) in b.clustering.iter().enumerate() {
-        if (c.values.is_some() && !c.is_in) || (i < b.multi_len && b.multi_single_eq) {
+        // An IN of one value is an equality too (ORDER BY may skip such a column).
+        let single_in = c.is_in && c.single_in;
+        if (c.values.is_some() && (!c.is_in || single_in)) || (i < b.multi_len && b.multi_single_eq) {
             eq_columns.push(table.partition_key_count + i);
         }
     }
@@ -1206,6 +1252,22 @@ fn push_column_filters(filters: &mut Vec<Filter>, column: usize, c: &Col) {
     for o in &c.others {
         filters.push(Filter { column, op: o.clone() });
     }
+}
+
+/// Whether `token` is within a token() restriction's bounds; the minimum token as a bound means
+/// the end of the ring, as in range scans.
+fn token_in_range(lo: &KeyBound<i64>, hi: &KeyBound<i64>, token: i64) -> bool {
+    let above = match lo {
+        KeyBound::Included(i64::MIN) | KeyBound::Excluded(i64::MIN) | KeyBound::Unbounded => true,
+        KeyBound::Included(t) => token >= *t,
+        KeyBound::Excluded(t) => token > *t,
+    };
+    let below = match hi {
+        KeyBound::Included(i64::MIN) | KeyBound::Excluded(i64::MIN) | KeyBound::Unbounded => true,
+        KeyBound::Included(t) => token <= *t,
+        KeyBound::Excluded(t) => token < *t,
+    };
+    above && below
 }
 
 fn cartesian(lists: &[Vec<Bytes>]) -> Vec<Vec<Bytes>> {

@@ -197,7 +197,7 @@ impl Builder<'_> {
             }
             SelectorExpr::Element(inner, key) => {
                 let p = self.prepare(inner, None)?;
-                let (key_type, value_type) = element_types(&p)?;
+                let (key_type, value_type) = element_types(&p, "Element")?;
                 let slot = self.constant(key, key_type);
                 Ok(Prepared {
                     name: format!("{}[{}]", p.name, functions::term_text(key)),
@@ -208,7 +208,7 @@ impl Builder<'_> {
             }
             SelectorExpr::Slice(inner, from, to) => {
                 let p = self.prepare(inner, None)?;
-                let (key_type, _) = element_types(&p)?;
+                let (key_type, _) = element_types(&p, "Slice")?;
                 let from_slot = from.as_ref().map(|t| self.constant(t, key_type.clone()));
                 let to_slot = to.as_ref().map(|t| self.constant(t, key_type.clone()));
                 Ok(Prepared {
@@ -397,15 +397,16 @@ fn cast_function_name(t: cql_types::NativeType) -> String {
     s
 }
 
-fn element_types(p: &Prepared) -> Result<(CqlType, CqlType), Error> {
+/// The key and value types of a selected set or map element (`what`: "Element" or "Slice").
+fn element_types(p: &Prepared, what: &str) -> Result<(CqlType, CqlType), Error> {
     match &p.typ {
         CqlType::Map { key, value, .. } => Ok((key.as_ref().clone(), value.as_ref().clone())),
         CqlType::Set { element, .. } => Ok((element.as_ref().clone(), element.as_ref().clone())),
         CqlType::List { .. } => {
-            Err(Error::invalid(format!("Element selection is only allowed on sets and maps, but {} is a list", p.name)))
+            Err(Error::invalid(format!("{what} selection is only allowed on sets and maps, but {} is a list", p.name)))
         }
         other => Err(Error::invalid(format!(
-            "Element selection is only allowed on sets and maps, but {} is a {other}",
+            "{what} selection is only allowed on sets and maps, but {} is a {other}",
             p.name
         ))),
     }
@@ -638,6 +639,8 @@ impl Selection {
             s.push_str(": ");
             match v {
                 None => s.push_str("null"),
+                // Cassandra writes an empty value of any type as "" (Selection.rowToJson).
+                Some(b) if b.is_empty() => s.push_str("\"\""),
                 Some(b) => s.push_str(&crate::json::to_json(typ, b)),
             }
         }
@@ -724,6 +727,11 @@ fn slice(typ: &CqlType, v: &[u8], from: Option<&[u8]>, to: Option<&[u8]>) -> Opt
         .filter(|(k, _)| from.is_none_or(|f| CqlValue::compare(&kt, k, f).is_ge()))
         .filter(|(k, _)| to.is_none_or(|t| CqlValue::compare(&kt, k, t).is_le()))
         .collect();
+    // A slice of a non-frozen collection selects cells: none selected reads as null, as the whole column
+    // does. A frozen collection is one value, and its slice is an (empty) collection.
+    if kept.is_empty() && typ.is_multi_cell() {
+        return None;
+    }
     let mut out = Vec::new();
     out.extend_from_slice(&(kept.len() as i32).to_be_bytes());
     let is_map = matches!(typ, CqlType::Map { .. });
