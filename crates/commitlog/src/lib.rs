@@ -251,6 +251,32 @@ struct Io {
     failed: Option<String>,
 }
 
+/// Where [`Writer::place`] put a frame; both carry the position just past it.
+enum Placed {
+    /// Copied into the mapped segment: nothing left to write.
+    Mapped(Position),
+    /// Queued in `pending` for the next shared write.
+    Pending(Position),
+}
+
+impl Writer {
+    /// Puts a frame in the active segment: straight into the mapping when nothing is queued before
+    /// it and it fits there, else at the end of the pending batch.
+    fn place(&mut self, record: &[u8], frame_len: u64) -> Placed {
+        if self.pending.is_empty() && self.active.fits_map(frame_len) {
+            self.active.copy_frame(record);
+            self.mapped = self.active.position();
+            return Placed::Mapped(self.mapped);
+        }
+        if self.pending.is_empty() {
+            self.pending_at = self.active.offset;
+        }
+        segment::encode_frame(record, &mut self.pending);
+        self.active.offset += frame_len;
+        Placed::Pending(self.active.position())
+    }
+}
+
 /// Takes the pending frames out of the writer: `(frames, offset, file, path, segment id)`.
 fn take_pending(io: &mut Io, w: &mut Writer) -> (Vec<u8>, u64, Arc<File>, PathBuf, u64) {
     let batch = std::mem::replace(&mut w.pending, std::mem::take(&mut io.spare));
@@ -367,17 +393,10 @@ impl CommitLog {
                 drop(w);
                 return self.inner.append_rolling(record);
             }
-            if w.pending.is_empty() && w.active.fits_map(frame_len) {
-                w.active.copy_frame(record);
-                w.mapped = w.active.position();
-                return Ok(w.mapped);
+            match w.place(record, frame_len) {
+                Placed::Mapped(end) => return Ok(end),
+                Placed::Pending(end) => end,
             }
-            if w.pending.is_empty() {
-                w.pending_at = w.active.offset;
-            }
-            segment::encode_frame(record, &mut w.pending);
-            w.active.offset += frame_len;
-            w.active.position()
         };
         self.inner.write_through(end)?;
         Ok(end)
@@ -573,17 +592,10 @@ impl Inner {
             io.written = w.active.position();
             w.mapped = w.active.position();
         }
-        if w.pending.is_empty() && w.active.fits_map(frame_len) {
-            w.active.copy_frame(record);
-            w.mapped = w.active.position();
-            return Ok(w.mapped);
-        }
-        if w.pending.is_empty() {
-            w.pending_at = w.active.offset;
-        }
-        segment::encode_frame(record, &mut w.pending);
-        w.active.offset += frame_len;
-        let end = w.active.position();
+        let end = match w.place(record, frame_len) {
+            Placed::Mapped(end) => return Ok(end),
+            Placed::Pending(end) => end,
+        };
         let pending = take_pending(&mut io, &mut w);
         drop(w);
         self.write_batch(&mut io, pending)?;
