@@ -326,3 +326,17 @@ def test_pages_over_overwritten_values_hold_every_row_once(cql, t):
     for _ in range(2):
         paged = list(cql.execute(SimpleStatement(f"SELECT k, c FROM {t} WHERE v = 1", fetch_size=2)))
         assert [tuple(r) for r in paged] == expected
+
+
+def test_indexed_query_with_a_value_over_64k_is_refused(cql, t):
+    # SecondaryIndexTest.testIndexQueryWithValueOver64K: CassandraIndex.validate(ReadCommand).
+    cql.execute(f"CREATE TABLE {t} (a int, b int, c blob, PRIMARY KEY (a, b))")
+    cql.execute(f"CREATE INDEX {t}_c ON {t} (c)")
+    cql.execute(f"INSERT INTO {t} (a, b, c) VALUES (0, 0, 0x01)")
+    cql.execute(f"INSERT INTO {t} (a, b, c) VALUES (0, 1, 0x0101)")
+    select = cql.prepare(f"SELECT * FROM {t} WHERE c = ? ALLOW FILTERING")
+    too_big = b"\x01" * (65 * 1024)
+    assert_invalid(cql, select, "Index expression values may not be larger than 64K", params=[too_big])
+    cql.execute(f"DROP INDEX {t}_c")
+    select = cql.prepare(f"SELECT * FROM {t} WHERE c = ? ALLOW FILTERING")
+    assert rows(cql, select, [too_big]) == []

@@ -13,6 +13,7 @@ Sources (apache/cassandra):
 """
 
 import pytest
+from cassandra.query import UNSET_VALUE
 
 from .util import assert_invalid, one, rows
 
@@ -174,3 +175,20 @@ def test_contains_condition_on_a_non_collection_is_refused(cql, t):
     cql.execute(f"CREATE TABLE {t} (k int, c int, v1 text, PRIMARY KEY(k, c))")
     assert_invalid(cql, f"UPDATE {t} SET v1 = 'B' WHERE k = 0 AND c = 0 IF v1 CONTAINS 'A'",
                    "Cannot use CONTAINS on non-collection column v1")
+
+
+def test_contains_an_unset_value_does_not_apply_to_a_null_collection(cql, t):
+    # InsertUpdateIfConditionCollectionsTest.testNonFrozenEmptyCollection: ColumnCondition's
+    # MultiCellCollectionBound does not check for unset values; a null collection contains nothing.
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, l list<text>, s set<text>, m map<text, text>)")
+    cql.execute(f"INSERT INTO {t} (k, l, s, m) VALUES (0, null, null, null)")
+    for condition in ("l CONTAINS ?", "s CONTAINS ?", "m CONTAINS ?", "m CONTAINS KEY ?"):
+        update = cql.prepare(f"UPDATE {t} SET l = null WHERE k = 0 IF {condition}")
+        assert rows(cql, update, [UNSET_VALUE]) == [(False, None)], condition
+
+
+def test_an_unset_value_in_an_equality_condition_is_refused(cql, t):
+    # InsertUpdateIfConditionTest.testConditionalUpdate: SimpleBound checks for unset values.
+    cql.execute(f"CREATE TABLE {t} (k int PRIMARY KEY, v1 int)")
+    update = cql.prepare(f"UPDATE {t} SET v1 = 3 WHERE k = 0 IF v1 = ?")
+    assert_invalid(cql, update, "Invalid 'unset' value in condition", params=[UNSET_VALUE])

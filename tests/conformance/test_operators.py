@@ -110,3 +110,20 @@ def test_single_partition_batch_over_50kib_is_applied(cql, t):
         batch.add(insert, (1, i, "x" * 200))
     cql.execute(batch)
     assert one(cql, f"SELECT count(*) FROM {t} WHERE id = 1") == (400,)
+
+
+def test_parenthesised_selectors_keep_their_parentheses_in_the_column_name(cql, t):
+    # OperationFctsTest.testPrecedenceAndParentheses; Selectable.BetweenParenthesesOrWithTuple.
+    cql.execute(f"CREATE TABLE {t} (a int, b int, c int, d int, PRIMARY KEY (a, b))")
+    cql.execute(f"INSERT INTO {t} (a, b, c, d) VALUES (2, 5, 25, 4)")
+    cases = [
+        ("a - c / b + d", 1),
+        ("(c - b) / a + d", 14),
+        ("(c - a) % d / a + d", 5),
+        ("-(c - a) % d / a + d", 3),
+        ("(-c - a) % d / a + d", 3),
+    ]
+    for selector, value in cases:
+        result = cql.execute(f"SELECT {selector} FROM {t}")
+        assert result.column_names == [selector]
+        assert [tuple(r) for r in result] == [(value,)], selector

@@ -131,3 +131,37 @@ def test_creating_a_type_twice_is_refused(cql, t, addr):
     # CreateTypeStatement: "A user type with name '%s' already exists"; IF NOT EXISTS makes it a no-op.
     assert_invalid(cql, f"CREATE TYPE {addr} (street text, zip int)", f"A user type with name '{addr}' already exists")
     cql.execute(f"CREATE TYPE IF NOT EXISTS {addr} (other int)")
+
+
+def test_adding_a_field_to_a_type_in_a_partition_key_is_refused(cql, ks, t):
+    # AlterTest.testAlterTypeUsedInPartitionKey (CASSANDRA-15933); AlterTypeStatement.AddField.
+    inner, outer = f"{t}_in", f"{t}_out"
+    cql.execute(f"CREATE TYPE {inner} (v1 int)")
+    cql.execute(f"CREATE TYPE {outer} (v1 frozen<{inner}>, v2 frozen<{inner}>)")
+    cql.execute(f"CREATE TABLE {t}_direct (pk frozen<{inner}>, val int, PRIMARY KEY (pk))")
+    cql.execute(f"CREATE TABLE {t}_nested (pk frozen<{outer}>, val int, PRIMARY KEY (pk))")
+    cql.execute(f"CREATE TABLE {t}_list (pk frozen<list<frozen<{inner}>>>, val int, PRIMARY KEY (pk))")
+    err = assert_invalid(
+        cql,
+        f"ALTER TYPE {inner} ADD v2 int",
+        f"Cannot add new field v2 of type int to user type {ks}.{inner} as the type is being used in "
+        "partition key by the following tables: ",
+        exact=False,
+    )
+    for table in (f"{t}_direct", f"{t}_nested", f"{t}_list"):
+        assert f"{ks}.{table}" in server_message(err)
+    assert_invalid(
+        cql,
+        f"ALTER TYPE {outer} ADD v3 int",
+        f"Cannot add new field v3 of type int to user type {ks}.{outer} as the type is being used in "
+        f"partition key by the following tables: {ks}.{t}_nested",
+    )
+
+
+def test_renaming_a_field_of_a_type_in_a_partition_key_is_accepted(cql, ks, t):
+    # Cassandra 5.0's AlterTypeStatement.RenameFields has no partition key check (only ADD has).
+    cql.execute(f"CREATE TYPE {t}_u (v1 int)")
+    cql.execute(f"CREATE TABLE {t} (pk frozen<{t}_u>, val int, PRIMARY KEY (pk))")
+    cql.execute(f"INSERT INTO {t} (pk, val) VALUES ({{v1: 1}}, 2)")
+    cql.execute(f"ALTER TYPE {t}_u RENAME v1 TO w")
+    assert one(cql, f"SELECT pk.w, val FROM {t}") == (1, 2)

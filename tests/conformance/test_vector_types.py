@@ -22,3 +22,12 @@ def test_vector_of_dimension_one_is_accepted(cql, t):
     cql.execute(f"CREATE TABLE {t} (pk int PRIMARY KEY, v vector<float, 1>)")
     cql.execute(f"INSERT INTO {t} (pk, v) VALUES (1, [2.5])")
     assert [tuple(r) for r in cql.execute(f"SELECT v FROM {t}")] == [([2.5],)]
+
+
+def test_vector_of_negative_dimension_is_refused(cql, t):
+    # The grammar takes any integer as the dimension; VectorType.getInstance refuses it.
+    assert_invalid(
+        cql,
+        f"CREATE TABLE {t} (pk int PRIMARY KEY, v vector<float, -18>)",
+        "vectors may only have positive dimensions; given -18",
+    )

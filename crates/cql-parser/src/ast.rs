@@ -166,7 +166,9 @@ pub enum TypeExpr {
     Map(Box<TypeExpr>, Box<TypeExpr>),
     Tuple(Vec<TypeExpr>),
     Frozen(Box<TypeExpr>),
-    Vector(Box<TypeExpr>, u32),
+    /// The dimension as written: Cassandra's grammar accepts any integer and the type check refuses
+    /// non-positive ones ("vectors may only have positive dimensions").
+    Vector(Box<TypeExpr>, i32),
     UserDefined(QualifiedName),
     /// `'org.apache.cassandra.db.marshal.…'`
     Custom(String),
@@ -268,6 +270,9 @@ pub enum SelectorExpr {
     Slice(Box<SelectorExpr>, Option<Box<Term>>, Option<Box<Term>>),
     /// A constant or bind marker used as a selector.
     Term(Term),
+    /// `(x)`: a selector between parentheses, which Cassandra keeps in the result column name
+    /// (a parenthesised term stays a `Term`, its type inferred from where it is used).
+    Parenthesised(Box<SelectorExpr>),
 }
 
 /// The left-hand side of a WHERE relation.

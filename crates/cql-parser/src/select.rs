@@ -239,7 +239,10 @@ fn selection_parenthesised(i: Input<'_>) -> PResult<'_, SelectorExpr> {
     let (i, mut items) = delimited(sym("("), comma_list1(unaliased_selector), sym(")"))(i)?;
     if items.len() == 1 {
         if let Some(s) = items.pop() {
-            return Ok((i, s));
+            return Ok((
+                i,
+                if matches!(s, SelectorExpr::Term(_)) { s } else { SelectorExpr::Parenthesised(Box::new(s)) },
+            ));
         }
     }
     match terms_of(items) {
@@ -376,6 +379,13 @@ mod tests {
             exprs("SELECT ttl, writetime, count, key FROM t"),
             vec![col("ttl"), col("writetime"), col("count"), col("key")]
         );
+    }
+
+    #[test]
+    fn a_parenthesised_selector_is_kept_and_a_parenthesised_term_is_a_term() {
+        let e = exprs("SELECT (a), (1) FROM t");
+        assert_eq!(e[0], SelectorExpr::Parenthesised(Box::new(col("a"))));
+        assert_eq!(e[1], SelectorExpr::Term(int("1")));
     }
 
     #[test]

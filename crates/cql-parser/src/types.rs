@@ -111,7 +111,7 @@ fn vector_type(i: Input<'_>) -> PResult<'_, TypeExpr> {
     if t.kind != TokenKind::Integer {
         return fail(i, Expect::Integer);
     }
-    let Ok(dimension) = t.text.parse::<u32>() else {
+    let Ok(dimension) = t.text.parse::<i32>() else {
         return fatal(i.pos, format!("Invalid vector dimension: {}", t.text));
     };
     let (i, _) = sym(">")(i.advance())?;
@@ -179,8 +179,13 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_vector_dimension_is_rejected() {
-        assert_eq!(parse("vector<float, -3>"), None);
+    fn a_negative_vector_dimension_parses_for_the_type_check_to_refuse() {
+        assert_eq!(parse("vector<float, -3>"), Some(TypeExpr::Vector(native(NativeType::Float), -3)));
+    }
+
+    #[test]
+    fn a_vector_dimension_beyond_int_is_rejected() {
+        assert_eq!(parse("vector<float, 2147483648>"), None);
     }
 
     #[test]

@@ -137,7 +137,7 @@ fn multi_column_relations() {
     }
     assert_eq!(
         t.invalid("SELECT * FROM t WHERE a = 0 AND (d, c, b) = (0, 0, 0)"),
-        "Clustering columns may not be skipped in multi-column relations. They should appear in the PRIMARY KEY order. Got (d, c, b) = (0, 0, 0)"
+        "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: (d, c, b) = (0, 0, 0)"
     );
     assert_eq!(
         t.invalid("SELECT * FROM t WHERE a = 0 AND (b, d) > (0, 0)"),
@@ -336,5 +336,82 @@ fn static_only_selection_cannot_restrict_clustering() {
     assert_eq!(
         t.invalid("SELECT s FROM t WHERE k = 0 AND c = 1"),
         "Cannot restrict clustering columns when selecting only static columns"
+    );
+}
+
+#[test]
+fn equalities_then_a_multi_column_slice_read_within_each_prefix() {
+    // SelectMultiColumnRelationTest.testMultiAndSingleColumnRelationMix, with c in descending order.
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE m (a int, b int, c int, d int, PRIMARY KEY (a, b, c, d)) WITH CLUSTERING ORDER BY (b ASC, c DESC, d ASC)");
+    for b in 0..2 {
+        for c in 0..2 {
+            for d in 0..2 {
+                t.exec(&format!("INSERT INTO m (a, b, c, d) VALUES (0, {b}, {c}, {d})"));
+            }
+        }
+    }
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND b = 1 AND (c, d) > (0, 0)"),
+        rows(&[&["1", "1", "0"], &["1", "1", "1"], &["1", "0", "1"]])
+    );
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND b IN (0, 1) AND (c, d) <= (0, 1)"),
+        rows(&[&["0", "0", "0"], &["0", "0", "1"], &["1", "0", "0"], &["1", "0", "1"]])
+    );
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND (b) = (0) AND (c, d) IN ((1, 1), (0, 0))"),
+        rows(&[&["0", "1", "1"], &["0", "0", "0"]])
+    );
+    assert_eq!(t.rows("SELECT b, c, d FROM m WHERE a = 0 AND (b, c) = (1, 0) AND d > 0"), rows(&[&["1", "0", "1"]]));
+    // A single-column slice on the first column of a multi-column slice merges into it.
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND b = 1 AND (c, d) > (0, 0) AND c <= 0"),
+        rows(&[&["1", "0", "1"]])
+    );
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND b = 1 AND c < 1 AND (c, d) >= (0, 1)"),
+        rows(&[&["1", "0", "1"]])
+    );
+}
+
+#[test]
+fn a_multi_column_relation_after_a_gap_is_a_filter() {
+    let mut t = Tester::new();
+    t.exec("CREATE TABLE m (a int, b int, c int, d int, PRIMARY KEY (a, b, c, d))");
+    for b in 0..2 {
+        for c in 0..2 {
+            for d in 0..2 {
+                t.exec(&format!("INSERT INTO m (a, b, c, d) VALUES (0, {b}, {c}, {d})"));
+            }
+        }
+    }
+    assert_eq!(
+        t.invalid("SELECT * FROM m WHERE a = 0 AND (c, d) >= (1, 1)"),
+        "PRIMARY KEY column \"c\" cannot be restricted as preceding column \"b\" is not restricted"
+    );
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND (c, d) >= (1, 1) ALLOW FILTERING"),
+        rows(&[&["0", "1", "1"], &["1", "1", "1"]])
+    );
+    assert_eq!(
+        t.rows("SELECT b, c, d FROM m WHERE a = 0 AND (c, d) IN ((0, 1), (1, 0)) ALLOW FILTERING"),
+        rows(&[&["0", "0", "1"], &["0", "1", "0"], &["1", "0", "1"], &["1", "1", "0"]])
+    );
+    assert_eq!(
+        t.invalid("SELECT * FROM m WHERE a = 0 AND (b, c) > (0, 0) AND (c) < (1)"),
+        "Column \"c\" cannot be restricted by two inequalities not starting with the same column"
+    );
+    assert_eq!(
+        t.invalid("SELECT * FROM m WHERE a = 0 AND (b, c) > (0, 0) AND (b) IN ((0))"),
+        "Column \"b\" cannot be restricted by both an equality and an inequality relation"
+    );
+    assert_eq!(
+        t.invalid("SELECT * FROM m WHERE a = 0 AND (b, c) IN ((0, 0)) AND (b, c) > (0, 0)"),
+        "b ,c cannot be restricted by more than one relation if it includes a IN"
+    );
+    assert_eq!(
+        t.invalid("SELECT * FROM m WHERE a = 0 AND (b, c) = (0, 0) AND (c, d) = (0, 1)"),
+        "c cannot be restricted by more than one relation if it includes an Equal"
     );
 }

@@ -695,7 +695,10 @@ pub fn resolve_type_expr(t: &TypeExpr) -> Option<CqlType> {
         TypeExpr::Map(k, v) => CqlType::map(resolve_type_expr(k)?, resolve_type_expr(v)?),
         TypeExpr::Tuple(items) => CqlType::Tuple(items.iter().map(resolve_type_expr).collect::<Option<Vec<_>>>()?),
         TypeExpr::Frozen(inner) => resolve_type_expr(inner)?.frozen_deep(),
-        TypeExpr::Vector(e, d) => CqlType::Vector { element: Box::new(resolve_type_expr(e)?), dimension: *d },
+        TypeExpr::Vector(e, d) => CqlType::Vector {
+            element: Box::new(resolve_type_expr(e)?),
+            dimension: u32::try_from(*d).ok().filter(|d| *d > 0)?,
+        },
         TypeExpr::Custom(c) => CqlType::Custom(c.clone()),
         TypeExpr::UserDefined(_) => return None,
     })

@@ -225,6 +225,15 @@ pub fn index_mutations(table: &Table, m: &Mutation) -> Vec<Mutation> {
 /// The largest value a legacy secondary index takes (`FBUtilities.MAX_UNSIGNED_SHORT`, exclusive).
 const MAX_INDEXED_VALUE: usize = 65535;
 
+/// Refuses a query through a legacy (`CassandraIndex`) index whose expression value is over 64 KiB
+/// (`CassandraIndex.validate(ReadCommand)`); `key` is the index partition of that value.
+pub fn check_lookup_value(index: &IndexDef, key: &[u8]) -> Result<(), Error> {
+    if !index.is_sai() && key::partition_key_of_storage_key(key).len() > MAX_INDEXED_VALUE {
+        return Err(Error::invalid("Index expression values may not be larger than 64K"));
+    }
+    Ok(())
+}
+
 /// Refuses a write whose value a legacy (`CassandraIndex`) index of `table` could not hold as a key, with
 /// Cassandra's message (`validateIndexedValue`). SAI indexes have no such limit here.
 pub fn check_indexed_values(table: &Table, m: &Mutation) -> Result<(), Error> {
@@ -426,6 +435,25 @@ fn key_entry_timestamp(row: &Row) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn legacy_index() -> IndexDef {
+        IndexDef {
+            name: "t_c_idx".into(),
+            kind: super::super::IndexKind::Composites,
+            column: "c".into(),
+            target: TargetKind::Simple,
+            options: Default::default(),
+            storage_id: uuid::Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn a_legacy_index_refuses_a_query_value_over_64k() {
+        let index = legacy_index();
+        assert!(check_lookup_value(&index, &value_key(&vec![1u8; MAX_INDEXED_VALUE])).is_ok());
+        let err = check_lookup_value(&index, &value_key(&vec![1u8; MAX_INDEXED_VALUE + 1])).unwrap_err();
+        assert!(err.to_string().contains("Index expression values may not be larger than 64K"), "{err}");
+    }
 
     #[test]
     fn escaped_partition_keys_sort_as_the_keys_and_split_back() {

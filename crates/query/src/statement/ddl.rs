@@ -254,6 +254,14 @@ fn is_duration_expr(t: &TypeExpr) -> bool {
     matches!(t, TypeExpr::Native(cql_types::NativeType::Duration))
 }
 
+/// A vector type's dimension as written, refused unless positive (VectorType.getInstance).
+pub(crate) fn vector_dimension(written: i32) -> Result<u32, Error> {
+    u32::try_from(written)
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| Error::invalid(format!("vectors may only have positive dimensions; given {written}")))
+}
+
 fn resolve(
     t: &TypeExpr,
     keyspace: &str,
@@ -322,10 +330,8 @@ fn resolve(
         }
         TypeExpr::Vector(e, n) => {
             // VectorType.getInstance.
-            if *n == 0 {
-                return Err(Error::invalid("vectors may only have positive dimensions; given 0"));
-            }
-            CqlType::Vector { element: Box::new(resolve(e, keyspace, types, true)?), dimension: *n }
+            let dimension = vector_dimension(*n)?;
+            CqlType::Vector { element: Box::new(resolve(e, keyspace, types, true)?), dimension }
         }
         TypeExpr::UserDefined(name) => {
             if let Some(k) = &name.keyspace {
@@ -924,4 +930,21 @@ fn validate_storage_options(params: &TableParams) -> Result<(), Error> {
     storage::TableOptions::from_cassandra_maps(&params.compaction, &params.compression)
         .map(|_| ())
         .map_err(|e| Error::Config(e.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vector_dimension;
+
+    #[test]
+    fn a_vector_dimension_must_be_positive() {
+        assert_eq!(vector_dimension(3).ok(), Some(3));
+        for written in [0, -18] {
+            let err = vector_dimension(written).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("vectors may only have positive dimensions; given {written}")),
+                "{err}"
+            );
+        }
+    }
 }

@@ -1062,10 +1062,17 @@ fn prepare_conditions(table: &Table, conds: &[ast::Condition], values: &Values<'
             (_, t) => t.clone(),
         };
         let unset = || Error::invalid("Invalid 'unset' value in condition");
+        // Cassandra checks for unset values in every condition but CONTAINS (KEY) on a whole
+        // non-frozen collection (ColumnCondition.MultiCellCollectionBound), which compares the
+        // elements with the unset value's empty bytes: a null collection does not apply.
+        let unset_is_empty = matches!(c.op, Operator::Contains | Operator::ContainsKey)
+            && matches!(c.lhs, ConditionLhs::Column(_))
+            && col.typ.is_multi_cell();
         let bound = |t: &Term| -> Result<Option<Bytes>, Error> {
             match eval(t, &term_type, &receiver, values)? {
                 Bound::Value(v) => Ok(Some(v)),
                 Bound::Null => Ok(None),
+                Bound::Unset if unset_is_empty => Ok(Some(Bytes::new())),
                 Bound::Unset => Err(unset()),
             }
         };

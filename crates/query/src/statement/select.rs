@@ -583,6 +583,9 @@ fn for_each_row(
         None if plan.lookup.is_some() && table.virtual_table.is_none() => {
             let Some(lookup) = &plan.lookup else { return Ok(()) };
             let index = &table.indexes[lookup.index];
+            if lookup.range.is_none() {
+                crate::index::entries::check_lookup_value(index, &lookup.key)?;
+            }
             let candidates = match &lookup.range {
                 Some(range) => crate::index::entries::range_candidates(ctx.storage, index, range, ctx.now_seconds)?,
                 None => crate::index::entries::candidates(

@@ -28,6 +28,9 @@ pub enum FilterOp {
     Entry(Bytes, Operator, Bytes),
     /// `=` through an SAI index that analyzes text: equal once both sides are analyzed.
     Analyzed(crate::index::Analyzer, Bytes),
+    /// A multi-column relation left to filtering: `(columns) op tuple` (`=` / `IN`: any of the
+    /// tuples; a slice: one tuple, compared component by component).
+    Tuple(Vec<usize>, Operator, Vec<Vec<Bytes>>),
 }
 
 #[derive(Debug, Clone)]
@@ -241,11 +244,17 @@ fn after(b: &[u8]) -> Bytes {
 
 /// The clustering ranges of `(c0..cn) op (v0..vn)`: the union over i of `c0 = v0 .. c(i-1) = v(i-1)
 /// AND ci op' vi`, each a byte range whatever the clustering order of ci.
-fn tuple_slice_ranges(table: &Table, values: &[Bytes], op: Operator) -> Result<Vec<(Bytes, Option<Bytes>)>, Error> {
+/// The first `fixed` values are a prefix of equalities the tuple follows.
+fn tuple_slice_ranges(
+    table: &Table,
+    values: &[Bytes],
+    fixed: usize,
+    op: Operator,
+) -> Result<Vec<(Bytes, Option<Bytes>)>, Error> {
     let cols = table.clustering();
     let mut out = Vec::new();
     let n = values.len();
-    for i in 0..n {
+    for i in fixed..n {
         let refs: Vec<&[u8]> = values[..i].iter().map(|b| b.as_ref()).collect();
         let prefix = clustering_key(table, &refs)?;
         let mut with = refs.clone();
@@ -267,6 +276,29 @@ fn tuple_slice_ranges(table: &Table, values: &[Bytes], op: Operator) -> Result<V
     Ok(normalize(out))
 }
 
+/// The multi-column relations starting at one clustering column (MultiColumnRestriction), merged.
+#[derive(Debug, Clone, Default)]
+struct Multi {
+    /// First clustering position and the widest relation's width.
+    start: usize,
+    len: usize,
+    /// Each relation's operator and tuple components (none when preparing).
+    rels: Vec<(Operator, Vec<Vec<Bytes>>)>,
+    eq: bool,
+    slice: bool,
+    /// The slice has a start / an end bound.
+    has_start: bool,
+    has_end: bool,
+    /// `=` or an `IN` of one tuple: an equality for ORDER BY.
+    single_eq: bool,
+}
+
+impl Multi {
+    fn covers(&self, pos: usize) -> bool {
+        pos >= self.start && pos < self.start + self.len
+    }
+}
+
 struct Build<'a> {
     table: &'a Table,
     stmt: &'a ast::Select,
@@ -277,14 +309,7 @@ struct Build<'a> {
     token: Option<(KeyBound<i64>, KeyBound<i64>)>,
     token_seen: bool,
     token_eq: bool,
-    multi_ranges: Option<Vec<(Bytes, Option<Bytes>)>>,
-    multi_len: usize,
-    multi_slice: bool,
-    multi_eq: bool,
-    multi_single_eq: bool,
-    /// A multi-column slice has a start / an end bound.
-    multi_start: bool,
-    multi_end: bool,
+    multis: Vec<Multi>,
     filters: Vec<Filter>,
     regular_restricted: bool,
     non_pk_restricted: bool,
@@ -335,12 +360,19 @@ impl<'a> Build<'a> {
             return Ok(());
         }
         let pos = col.position as usize;
-        let last = (0..self.clustering.len()).rev().find(|i| self.clustering[*i].restricted || (*i < self.multi_len));
+        let multi = |i: usize| self.multis.iter().find(|m| m.covers(i));
+        let last = (0..self.clustering.len()).rev().find(|i| self.clustering[*i].restricted || multi(*i).is_some());
         let Some(last) = last else { return Ok(()) };
-        let last_is_slice = if last < self.multi_len { self.multi_slice } else { self.clustering[last].is_slice() };
+        let last_is_slice = match multi(last) {
+            Some(m) => m.slice,
+            None => self.clustering[last].is_slice(),
+        };
         let cols = self.table.clustering();
         if last_is_slice && pos > last {
-            let last_name = if last < self.multi_len { &cols[0].name } else { &cols[last].name };
+            let last_name = match multi(last) {
+                Some(m) => &cols[m.start].name,
+                None => &cols[last].name,
+            };
             return Err(Error::invalid(format!(
                 "Clustering column \"{}\" cannot be restricted (preceding column \"{last_name}\" is restricted by a non-EQ relation)",
                 col.name
@@ -360,6 +392,22 @@ impl<'a> Build<'a> {
         let table = self.table;
         let idx = table.column_index(name).ok_or_else(|| undefined_column(table, name))?;
         let col = &table.columns[idx];
+        if col.kind == ColumnKind::Clustering {
+            if let Some(m) = self.multis.iter().find(|m| m.covers(col.position as usize)) {
+                // A slice merges into the multi-column slice covering its column, as `(c) op (v)`
+                // (SingleRestriction.toMultiColumnRestriction); anything else conflicts with it.
+                if !is_slice_op(rel.op) || !m.slice {
+                    let pos = col.position as usize;
+                    return Err(merge_conflict(m, table.clustering(), pos, pos + 1));
+                }
+                let tuple = ast::Relation {
+                    lhs: RelationLhs::Tuple(vec![name.to_string()]),
+                    op: rel.op,
+                    rhs: Term::Tuple(vec![rel.rhs.clone()]),
+                };
+                return self.tuple_relation(&tuple, &[name.to_string()]);
+            }
+        }
         let text = relation_text(rel);
         match rel.op {
             Operator::IsNotNull => return Err(Error::invalid(format!("Unsupported restriction: {text}"))),
@@ -411,7 +459,7 @@ impl<'a> Build<'a> {
         match col.kind {
             ColumnKind::PartitionKey | ColumnKind::Clustering => {
                 if col.kind == ColumnKind::Clustering {
-                    if self.multi_len > col.position as usize {
+                    if self.multis.iter().any(|m| m.covers(col.position as usize)) {
                         return Err(Error::invalid(
                             "Mixing single column relations and multi column relations on clustering columns is not allowed",
                         ));
@@ -600,43 +648,68 @@ impl<'a> Build<'a> {
             if cols.iter().any(|p| p.name == c.name) {
                 return Err(Error::invalid(format!("Column \"{n}\" appeared twice in a relation: {text}")));
             }
-            let expected = cols.len();
-            if c.position as usize != expected {
-                if cols.is_empty() {
-                    return Err(Error::invalid(format!(
-                        "Clustering columns may not be skipped in multi-column relations. They should appear in the PRIMARY KEY order. Got {text}"
-                    )));
-                }
+            let expected = cols.first().map(|f| f.position as usize + cols.len());
+            if expected.is_some_and(|e| c.position as usize != e) {
                 return Err(Error::invalid(format!(
                     "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: {text}"
                 )));
             }
             cols.push(c);
         }
-        if self.clustering.iter().take(cols.len()).any(|c| c.restricted) {
-            return Err(Error::invalid(
-                "Mixing single column relations and multi column relations on clustering columns is not allowed",
-            ));
-        }
+        let start = cols[0].position as usize;
+        let end = start + cols.len();
         let is_eq = matches!(rel.op, Operator::Eq | Operator::In);
-        if self.multi_len > 0 && (is_eq || self.multi_eq) {
+        let all_cols = table.clustering();
+        let singles: Vec<usize> = (start..end).filter(|i| self.clustering[*i].restricted).collect();
+        for pos in &singles {
+            self.single_before_multi(*pos, start, is_eq)?;
+        }
+        if !singles.is_empty() {
+            // A single-column slice on the first column becomes `(c) op (v)` (toMultiColumnRestriction).
+            let single = std::mem::take(&mut self.clustering[start]);
+            let with_values = self.values.is_some();
+            let tuple = |v: &Bytes| if with_values { vec![vec![v.clone()]] } else { Vec::new() };
+            let mut m = Multi { start, len: 1, slice: true, ..Multi::default() };
+            if let Some((v, incl)) = &single.lower {
+                m.rels.push((if *incl { Operator::Gte } else { Operator::Gt }, tuple(v)));
+                m.has_start = true;
+            }
+            if let Some((v, incl)) = &single.upper {
+                m.rels.push((if *incl { Operator::Lte } else { Operator::Lt }, tuple(v)));
+                m.has_end = true;
+            }
+            self.multis.push(m);
+        }
+        // Relations starting at another column must not overlap this one (RestrictionSet merge).
+        if let Some(other) = self.multis.iter().find(|m| m.start != start && m.start < end && start < m.start + m.len) {
+            let name = &all_cols[other.start.max(start)].name;
+            if is_eq || other.eq {
+                return Err(merge_conflict(other, all_cols, start, end));
+            }
             return Err(Error::invalid(format!(
-                "Column \"{}\" cannot be restricted by more than one relation if it includes an Equal",
-                cols[0].name
+                "Column \"{name}\" cannot be restricted by two inequalities not starting with the same column"
             )));
+        }
+        let existing = self.multis.iter().position(|m| m.start == start);
+        if let Some(m) = existing.map(|i| &self.multis[i]) {
+            if is_eq || m.eq {
+                return Err(merge_conflict(m, all_cols, start, end));
+            }
+        } else if !self.indexed(table.column_index(&cols[0].name).unwrap_or(0), rel.op, false) {
+            self.clustering_mergeable(cols[0], !is_eq)?;
         }
         // Multi-column slices merge into one: each bound at most once (MultiColumnRestriction.SliceRestriction).
         let (starts, ends) =
             (matches!(rel.op, Operator::Gt | Operator::Gte), matches!(rel.op, Operator::Lt | Operator::Lte));
-        if (starts && self.multi_start) || (ends && self.multi_end) {
-            return Err(Error::invalid(format!(
-                "More than one restriction was found for the {} bound on {}",
-                if starts { "start" } else { "end" },
-                cols[0].name
-            )));
+        if let Some(m) = existing.map(|i| &self.multis[i]) {
+            if (starts && m.has_start) || (ends && m.has_end) {
+                return Err(Error::invalid(format!(
+                    "More than one restriction was found for the {} bound on {}",
+                    if starts { "start" } else { "end" },
+                    cols[0].name
+                )));
+            }
         }
-        self.multi_start |= starts;
-        self.multi_end |= ends;
         let types: Vec<CqlType> = cols.iter().map(|c| c.typ.clone()).collect();
         let tuple_type = CqlType::Tuple(types.clone());
         let label = format!("({})", names.join(","));
@@ -661,42 +734,67 @@ impl<'a> Build<'a> {
         {
             return Err(Error::invalid(format!("Unsupported operator for a multi-column relation: {text}")));
         }
-        let ranges = match self.values {
+        let tuples = match self.values {
             None => Vec::new(),
             Some(values) => {
                 let tuples: Vec<Bytes> = match rel.op {
                     Operator::In => in_values(&rel.rhs, &tuple_type, &label, values)?,
                     _ => vec![non_null(eval(&rel.rhs, &tuple_type, &label, values)?, &label)?],
                 };
-                let mut ranges = Vec::new();
-                for t in tuples {
-                    let comps = tuple_components(&t, names)?;
-                    if is_eq {
-                        let refs: Vec<&[u8]> = comps.iter().map(|c| c.as_ref()).collect();
-                        let prefix = clustering_key(table, &refs)?;
-                        let end = after(&prefix);
-                        ranges.push((prefix, Some(end)));
-                    } else {
-                        ranges.extend(tuple_slice_ranges(table, &comps, rel.op)?);
-                    }
-                }
-                normalize(ranges)
+                tuples.iter().map(|t| tuple_components(t, names)).collect::<Result<Vec<_>, _>>()?
             }
         };
-        self.multi_ranges = Some(match self.multi_ranges.take() {
-            None => ranges,
-            Some(existing) => intersect_ranges(&existing, &ranges),
-        });
         for c in &cols {
             if let Some(i) = table.column_index(&c.name) {
                 self.units.push(Unit { column: i, op: rel.op, entry: false });
             }
         }
-        self.multi_len = self.multi_len.max(cols.len());
-        self.multi_slice |= !is_eq;
-        self.multi_eq |= is_eq;
-        self.multi_single_eq = rel.op == Operator::Eq
+        let m = match existing {
+            Some(i) => &mut self.multis[i],
+
+            None => {
+                self.multis.push(Multi { start, ..Multi::default() });
+                self.multis.last_mut().expect("just pushed")
+            }
+        };
+        m.rels.push((rel.op, tuples));
+        m.len = m.len.max(cols.len());
+        m.slice |= !is_eq;
+        m.eq |= is_eq;
+        m.has_start |= starts;
+        m.has_end |= ends;
+        m.single_eq = rel.op == Operator::Eq
             || (rel.op == Operator::In && matches!(&rel.rhs, Term::List(items) if items.len() == 1));
+        Ok(())
+    }
+
+    /// A multi-column relation starting at `start` meets a single-column restriction on `pos`
+    /// (RestrictionSet merge): only a slice on `start` merges, into a multi-column slice.
+    fn single_before_multi(&self, pos: usize, start: usize, is_eq: bool) -> Result<(), Error> {
+        let c = &self.clustering[pos];
+        let name = &self.table.clustering()[pos].name;
+        let single_slice = c.values.is_none() && c.others.is_empty() && c.is_slice();
+        if c.values.is_some() {
+            let what = if c.is_in { "a IN" } else { "an Equal" };
+            return Err(Error::invalid(format!(
+                "{name} cannot be restricted by more than one relation if it includes {what}"
+            )));
+        }
+        if single_slice && is_eq {
+            return Err(Error::invalid(format!(
+                "Column \"{name}\" cannot be restricted by both an equality and an inequality relation"
+            )));
+        }
+        if single_slice && pos != start {
+            return Err(Error::invalid(format!(
+                "Column \"{name}\" cannot be restricted by two inequalities not starting with the same column"
+            )));
+        }
+        if !single_slice {
+            return Err(Error::invalid(
+                "Mixing single column relations and multi column relations on clustering columns is not allowed",
+            ));
+        }
         Ok(())
     }
 
@@ -785,13 +883,7 @@ pub fn plan(
         token: None,
         token_seen: false,
         token_eq: false,
-        multi_ranges: None,
-        multi_len: 0,
-        multi_slice: false,
-        multi_eq: false,
-        multi_single_eq: false,
-        multi_start: false,
-        multi_end: false,
+        multis: Vec::new(),
         filters: Vec::new(),
         regular_restricted: false,
         non_pk_restricted: false,
@@ -835,7 +927,7 @@ pub fn plan(
     if uses_index || pk_needs_filtering {
         answered.extend(b.units.iter().filter(|u| kind_of(u) == ColumnKind::PartitionKey));
     }
-    let clustering_restricted = b.multi_len > 0 || b.clustering.iter().any(|c| c.restricted);
+    let clustering_restricted = !b.multis.is_empty() || b.clustering.iter().any(|c| c.restricted);
     if selects_only_static && clustering_restricted {
         return Err(Error::invalid("Cannot restrict clustering columns when selecting only static columns"));
     }
@@ -846,23 +938,10 @@ pub fn plan(
     }
     // Clustering columns restricted after a gap need filtering.
     let cols = table.clustering();
+    let covered = |i: usize| b.multis.iter().any(|m| m.covers(i));
     let restricted_positions: Vec<usize> =
-        (0..cols.len()).filter(|i| *i < b.multi_len || b.clustering[*i].restricted).collect();
-    let mut prefix_len = 0usize; // columns usable to build ranges
-    let mut prefix_ends_with_slice = false;
-    for (i, c) in b.clustering.iter().enumerate() {
-        if i < b.multi_len {
-            prefix_len = i + 1;
-            continue;
-        }
-        if !c.restricted || !c.others.is_empty() || prefix_ends_with_slice {
-            break;
-        }
-        prefix_len = i + 1;
-        if c.is_slice() {
-            prefix_ends_with_slice = true;
-        }
-    }
+        (0..cols.len()).filter(|i| covered(*i) || b.clustering[*i].restricted).collect();
+    let prefix_len = range_prefix_len(&b.clustering, &b.multis);
     let clustering_needs_filtering = restricted_positions.iter().any(|p| *p >= prefix_len) || b.clustering_contains;
     if clustering_needs_filtering && clustering_restricted {
         if has_queriable_index {
@@ -997,79 +1076,23 @@ pub fn plan(
     };
 
     // Clustering ranges: a prefix of = / IN, then at most one slice; the rest are filters.
-    let mut ranges = b.multi_ranges.clone();
-    let single_start = b.multi_len;
-    let single_prefix = prefix_len.max(single_start);
-    if single_prefix > single_start || (b.multi_len == 0 && prefix_len > 0) {
-        let mut prefixes: Vec<Vec<Bytes>> = vec![Vec::new()];
-        let mut built: Vec<(Bytes, Option<Bytes>)> = Vec::new();
-        let mut sliced = false;
-        for (i, col) in cols.iter().enumerate().take(prefix_len).skip(single_start) {
-            let c = &b.clustering[i];
-            if let Some(vals) = &c.values {
-                let mut next = Vec::new();
-                for p in &prefixes {
-                    for v in vals {
-                        let mut q = p.clone();
-                        q.push(v.clone());
-                        next.push(q);
-                    }
-                }
-                prefixes = next;
-                continue;
-            }
-            // A slice on this column ends the prefix.
-            if values.is_some() {
-                for p in &prefixes {
-                    let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
-                    let base = clustering_key(table, &refs)?;
-                    let enc = |v: &Bytes| -> Result<Bytes, Error> {
-                        let mut refs2 = refs.clone();
-                        refs2.push(v.as_ref());
-                        clustering_key(table, &refs2)
-                    };
-                    let (byte_lo, byte_hi) = if col.reversed { (&c.upper, &c.lower) } else { (&c.lower, &c.upper) };
-                    let start = match byte_lo {
-                        None => base.clone(),
-                        Some((v, incl)) => {
-                            let e = enc(v)?;
-                            if *incl {
-                                e
-                            } else {
-                                after(&e)
-                            }
-                        }
-                    };
-                    let end = match byte_hi {
-                        None => after(&base),
-                        Some((v, incl)) => {
-                            let e = enc(v)?;
-                            if *incl {
-                                after(&e)
-                            } else {
-                                e
-                            }
-                        }
-                    };
-                    built.push((start, Some(end)));
-                }
-            }
-            sliced = true;
-            break;
+    let mut ranges = if prefix_len > 0 && values.is_some() {
+        Some(clustering_ranges(table, &b.clustering, &b.multis, prefix_len)?)
+    } else if prefix_len > 0 {
+        Some(Vec::new())
+    } else {
+        None
+    };
+    for m in b.multis.iter().filter(|m| m.start >= prefix_len) {
+        let columns: Vec<usize> = (m.start..m.start + m.len).map(|i| table.partition_key_count + i).collect();
+        for (op, tuples) in &m.rels {
+            let width = tuples.first().map(|t| t.len()).unwrap_or(m.len);
+            let op = if *op == Operator::Eq { Operator::In } else { *op };
+            filters.push(Filter {
+                column: columns[0],
+                op: FilterOp::Tuple(columns[..width].to_vec(), op, tuples.clone()),
+            });
         }
-        if !sliced && values.is_some() {
-            for p in prefixes {
-                let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
-                let base = clustering_key(table, &refs)?;
-                let end = after(&base);
-                built.push((base, Some(end)));
-            }
-        }
-        let built = normalize(built);
-        ranges = Some(match ranges {
-            None => built,
-            Some(existing) => intersect_ranges(&existing, &built),
-        });
     }
     for (i, c) in b.clustering.iter().enumerate() {
         if i < prefix_len && c.others.is_empty() {
@@ -1097,7 +1120,7 @@ pub fn plan(
     for (i, c) in b.clustering.iter().enumerate() {
         // An IN of one value is an equality too (ORDER BY may skip such a column).
         let single_in = c.is_in && c.single_in;
-        if (c.values.is_some() && (!c.is_in || single_in)) || (i < b.multi_len && b.multi_single_eq) {
+        if (c.values.is_some() && (!c.is_in || single_in)) || b.multis.iter().any(|m| m.covers(i) && m.single_eq) {
             eq_columns.push(table.partition_key_count + i);
         }
     }
@@ -1121,6 +1144,147 @@ pub fn plan(
         lookup,
         ann,
     })
+}
+
+fn is_slice_op(op: Operator) -> bool {
+    matches!(op, Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte)
+}
+
+/// A multi-column relation merged with another on common columns when either is `=` / `IN`
+/// (MultiColumnRestriction.doMergeWith of the existing restriction).
+fn merge_conflict(existing: &Multi, cols: &[Column], start: usize, end: usize) -> Error {
+    let common = (existing.start.max(start)..(existing.start + existing.len).min(end))
+        .map(|i| cols[i].name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ,");
+    match existing.rels.first().map(|(op, _)| *op) {
+        Some(Operator::Eq) => {
+            Error::invalid(format!("{common} cannot be restricted by more than one relation if it includes an Equal"))
+        }
+        Some(Operator::In) => {
+            Error::invalid(format!("{common} cannot be restricted by more than one relation if it includes a IN"))
+        }
+        _ => Error::invalid(format!(
+            "Column \"{common}\" cannot be restricted by both an equality and an inequality relation"
+        )),
+    }
+}
+
+/// How many clustering columns, from the first, build the clustering ranges: = / IN restrictions
+/// (single- or multi-column), then at most one slice; a gap or a filtering-only restriction ends them.
+fn range_prefix_len(clustering: &[Col], multis: &[Multi]) -> usize {
+    let mut i = 0;
+    while i < clustering.len() {
+        if let Some(m) = multis.iter().find(|m| m.start == i) {
+            i += m.len;
+            if m.slice {
+                break;
+            }
+            continue;
+        }
+        let c = &clustering[i];
+        if !c.restricted || !c.others.is_empty() {
+            break;
+        }
+        i += 1;
+        if c.is_slice() {
+            break;
+        }
+    }
+    i
+}
+
+/// The clustering byte ranges of the first `prefix_len` columns' restrictions: every combination of
+/// the = / IN values, each narrowed by the closing slice if any.
+fn clustering_ranges(
+    table: &Table,
+    clustering: &[Col],
+    multis: &[Multi],
+    prefix_len: usize,
+) -> Result<Vec<(Bytes, Option<Bytes>)>, Error> {
+    let cols = table.clustering();
+    let mut prefixes: Vec<Vec<Bytes>> = vec![Vec::new()];
+    let mut built: Vec<(Bytes, Option<Bytes>)> = Vec::new();
+    let mut i = 0;
+    while i < prefix_len {
+        if let Some(m) = multis.iter().find(|m| m.start == i) {
+            if m.slice {
+                for p in &prefixes {
+                    let mut acc: Option<Vec<(Bytes, Option<Bytes>)>> = None;
+                    for (op, tuples) in &m.rels {
+                        let mut full = p.clone();
+                        full.extend(tuples.first().cloned().unwrap_or_default());
+                        let r = tuple_slice_ranges(table, &full, p.len(), *op)?;
+                        acc = Some(match acc {
+                            None => r,
+                            Some(a) => intersect_ranges(&a, &r),
+                        });
+                    }
+                    built.extend(acc.unwrap_or_default());
+                }
+                return Ok(normalize(built));
+            }
+            let tuples = m.rels.first().map(|(_, t)| t.clone()).unwrap_or_default();
+            prefixes = prefixes
+                .iter()
+                .flat_map(|p| {
+                    tuples.iter().map(move |t| {
+                        let mut q = p.clone();
+                        q.extend(t.iter().cloned());
+                        q
+                    })
+                })
+                .collect();
+            i += m.len;
+            continue;
+        }
+        let c = &clustering[i];
+        if let Some(vals) = &c.values {
+            prefixes = prefixes
+                .iter()
+                .flat_map(|p| {
+                    vals.iter().map(move |v| {
+                        let mut q = p.clone();
+                        q.push(v.clone());
+                        q
+                    })
+                })
+                .collect();
+            i += 1;
+            continue;
+        }
+        // A slice on this column ends the prefix.
+        let col = &cols[i];
+        for p in &prefixes {
+            let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
+            let base = clustering_key(table, &refs)?;
+            let enc = |v: &Bytes| -> Result<Bytes, Error> {
+                let mut refs2 = refs.clone();
+                refs2.push(v.as_ref());
+                clustering_key(table, &refs2)
+            };
+            let (byte_lo, byte_hi) = if col.reversed { (&c.upper, &c.lower) } else { (&c.lower, &c.upper) };
+            let start = match byte_lo {
+                None => base.clone(),
+                Some((v, true)) => enc(v)?,
+                Some((v, false)) => after(&enc(v)?),
+            };
+            let end = match byte_hi {
+                None => after(&base),
+                Some((v, true)) => after(&enc(v)?),
+                Some((v, false)) => enc(v)?,
+            };
+            built.push((start, Some(end)));
+        }
+        return Ok(normalize(built));
+    }
+    for p in prefixes {
+        let refs: Vec<&[u8]> = p.iter().map(|b| b.as_ref()).collect();
+        let base = clustering_key(table, &refs)?;
+        let end = after(&base);
+        built.push((base, Some(end)));
+    }
+    Ok(normalize(built))
 }
 
 const ANN_REQUIRES_INDEXED_FILTERING_MESSAGE: &str =
@@ -1325,6 +1489,7 @@ pub fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
             _ => false,
         },
         FilterOp::In(xs) => xs.iter().any(|x| cmp(x) == Ordering::Equal),
+        FilterOp::Tuple(columns, op, tuples) => tuple_passes(columns, *op, tuples, table, row),
         FilterOp::Analyzed(a, x) => a.apply(v) == *x,
         FilterOp::Contains(needle) | FilterOp::ContainsKey(needle) => {
             let Ok(value) = CqlValue::deserialize(&col.typ, v) else { return false };
@@ -1364,6 +1529,30 @@ pub fn passes(filter: &Filter, table: &Table, row: &CqlRow) -> bool {
                 _ => false,
             }
         }
+    }
+}
+
+/// `(columns) op tuple` on a row: component by component, each in its type's order.
+fn tuple_passes(columns: &[usize], op: Operator, tuples: &[Vec<Bytes>], table: &Table, row: &CqlRow) -> bool {
+    let compare = |t: &Vec<Bytes>| -> Option<Ordering> {
+        for (c, x) in columns.iter().zip(t) {
+            let v = row.values.get(*c).and_then(|v| v.as_ref())?;
+            let o = CqlValue::compare(&table.columns[*c].typ, v, x);
+            if o != Ordering::Equal {
+                return Some(o);
+            }
+        }
+        Some(Ordering::Equal)
+    };
+    match op {
+        Operator::In | Operator::Eq => tuples.iter().any(|t| compare(t) == Some(Ordering::Equal)),
+        _ => tuples.first().and_then(compare).is_some_and(|o| match op {
+            Operator::Lt => o.is_lt(),
+            Operator::Lte => o.is_le(),
+            Operator::Gt => o.is_gt(),
+            Operator::Gte => o.is_ge(),
+            _ => false,
+        }),
     }
 }
 
@@ -1437,5 +1626,63 @@ mod index_tests {
             Some(&(Bytes::copy_from_slice(&7i32.to_be_bytes()), true)),
         );
         assert_eq!(p.lookup.expect("index lookup").range, expected);
+    }
+}
+
+#[cfg(test)]
+mod multi_column_tests {
+    use super::*;
+    use crate::schema::TableParams;
+
+    fn table() -> Table {
+        Table::new(
+            "ks",
+            "t",
+            uuid::Uuid::nil(),
+            vec![("a".into(), CqlType::INT)],
+            vec![
+                ("b".into(), CqlType::INT, false),
+                ("c".into(), CqlType::INT, false),
+                ("d".into(), CqlType::INT, false),
+            ],
+            vec![],
+            TableParams::default(),
+        )
+    }
+
+    fn planned(q: &str) -> Result<Plan, Error> {
+        let ast::Statement::Select(s) = cql_parser::parse_statement(q).unwrap() else { panic!() };
+        let values = Values { values: &[], names: None, specs: &[] };
+        plan(&s, &table(), Some(&values), false)
+    }
+
+    #[test]
+    fn an_equality_then_a_multi_column_slice_builds_ranges_within_the_equality() {
+        let p = planned("SELECT * FROM t WHERE a = 0 AND b = 1 AND (c, d) > (0, 0)").unwrap();
+        assert!(p.filters.is_empty());
+        let ranges = p.ranges.expect("clustering ranges");
+        let key = |b: i32, c: i32, d: i32| {
+            let (b, c, d) = (b.to_be_bytes(), c.to_be_bytes(), d.to_be_bytes());
+            clustering_key(&table(), &[&b[..], &c[..], &d[..]]).unwrap()
+        };
+        assert!(in_ranges(&ranges, &key(1, 0, 1)) && in_ranges(&ranges, &key(1, 1, 0)));
+        assert!(!in_ranges(&ranges, &key(1, 0, 0)) && !in_ranges(&ranges, &key(0, 1, 1)));
+    }
+
+    #[test]
+    fn a_multi_column_relation_after_an_unrestricted_column_is_a_tuple_filter() {
+        let p = planned("SELECT * FROM t WHERE a = 0 AND (c, d) >= (1, 1) ALLOW FILTERING").unwrap();
+        assert!(p.ranges.is_none());
+        assert!(
+            matches!(&p.filters[..], [Filter { op: FilterOp::Tuple(cols, Operator::Gte, _), .. }] if cols == &[2, 3])
+        );
+    }
+
+    #[test]
+    fn a_single_column_slice_merges_into_the_multi_column_slice_on_its_column() {
+        let p = planned("SELECT * FROM t WHERE a = 0 AND (b, c) > (0, 0) AND b < 1").unwrap();
+        assert!(p.filters.is_empty() && p.ranges.is_some());
+        let err = planned("SELECT * FROM t WHERE a = 0 AND (b, c) > (0, 0) AND c < 1").err().unwrap();
+        assert!(err.to_string().contains("two inequalities not starting with the same column"), "{err}");
     }
 }

@@ -150,6 +150,11 @@ impl Builder<'_> {
                 Ok(Prepared { expr: Expr::Column(i), typ: c.typ.clone(), name: c.name.clone(), aggregate: false })
             }
             SelectorExpr::CountStar => self.count_rows(),
+            SelectorExpr::Parenthesised(inner) => {
+                // Selectable.BetweenParenthesesOrWithTuple keeps the parentheses in the name.
+                let p = self.prepare(inner, expected)?;
+                Ok(Prepared { name: format!("({})", p.name), ..p })
+            }
             SelectorExpr::Term(t) => self.term(t, expected),
             SelectorExpr::Cast(inner, TypeExpr::Native(target)) => {
                 let p = self.prepare(inner, None)?;
