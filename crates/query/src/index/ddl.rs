@@ -3,7 +3,6 @@
 //! `StorageAttachedIndex.validateOptions`. Both announce an update of the base table.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use cql_parser::ast::{self, IndexTarget, PropertyValue};
 use cql_types::{CqlType, NativeType};
@@ -328,10 +327,7 @@ pub fn create_index(schema: &Schema, stmt: &ast::CreateIndex, keyspace: &str) ->
         }
         validate_sai(&new_table, &index, &targets)?;
     }
-    let mut new_ks = ks.as_ref().clone();
-    new_ks.tables.insert(table_name.clone(), Arc::new(new_table));
-    let mut keyspaces = schema.keyspaces.clone();
-    keyspaces.insert(keyspace.to_string(), Arc::new(new_ks));
+    let keyspaces = schema.keyspaces_with_table(ks, new_table);
     Ok(Some(SchemaEdit {
         keyspaces,
         change: table_updated(keyspace, table_name),
@@ -359,10 +355,7 @@ pub fn drop_index(schema: &Schema, stmt: &ast::DropIndex, keyspace: &str) -> Res
     let dropped: Vec<Uuid> = new_table.indexes.iter().filter(|i| &i.name == name).map(|i| i.storage_id).collect();
     new_table.indexes.retain(|i| &i.name != name);
     let table_name = new_table.name.clone();
-    let mut new_ks = ks.as_ref().clone();
-    new_ks.tables.insert(table_name.clone(), Arc::new(new_table));
-    let mut keyspaces = schema.keyspaces.clone();
-    keyspaces.insert(keyspace.to_string(), Arc::new(new_ks));
+    let keyspaces = schema.keyspaces_with_table(ks, new_table);
     Ok(Some(SchemaEdit {
         keyspaces,
         change: table_updated(keyspace, &table_name),

@@ -414,6 +414,15 @@ impl Schema {
     }
 
     /// A digest of the user schema, as the new schema version after a change.
+    /// The keyspaces of this schema with `table` put into (or replaced in) keyspace `ks`.
+    pub fn keyspaces_with_table(&self, ks: &Keyspace, table: Table) -> BTreeMap<String, Arc<Keyspace>> {
+        let mut new_ks = ks.clone();
+        new_ks.tables.insert(table.name.clone(), Arc::new(table));
+        let mut keyspaces = self.keyspaces.clone();
+        keyspaces.insert(new_ks.name.clone(), Arc::new(new_ks));
+        keyspaces
+    }
+
     pub fn compute_version(&self) -> Uuid {
         use md5::{Digest, Md5};
         let mut h = Md5::new();

@@ -722,10 +722,7 @@ pub fn create_table(schema: &Schema, stmt: &ast::CreateTable, keyspace: &str) ->
     }
     let id = Uuid::new_v4();
     let table = Table::new(keyspace, name, id, pk, ck, columns, params);
-    let mut new_ks = ks.as_ref().clone();
-    new_ks.tables.insert(name.clone(), Arc::new(table));
-    let mut keyspaces = schema.keyspaces.clone();
-    keyspaces.insert(keyspace.to_string(), Arc::new(new_ks));
+    let keyspaces = schema.keyspaces_with_table(ks, table);
     Ok(Some(SchemaEdit {
         keyspaces,
         change: change(SchemaChangeType::Created, keyspace, SchemaChangeTarget::Table(name.clone())),
@@ -893,10 +890,7 @@ pub fn alter_table(schema: &Schema, stmt: &ast::AlterTable, keyspace: &str) -> R
     let mut new_table = Table::new(keyspace, name, table.id, pk, ck, others, params);
     new_table.indexes = table.indexes.clone();
     new_table.dropped = dropped;
-    let mut new_ks = ks.as_ref().clone();
-    new_ks.tables.insert(name.clone(), Arc::new(new_table));
-    let mut keyspaces = schema.keyspaces.clone();
-    keyspaces.insert(keyspace.to_string(), Arc::new(new_ks));
+    let keyspaces = schema.keyspaces_with_table(ks, new_table);
     Ok(Some(SchemaEdit {
         keyspaces,
         change: change(SchemaChangeType::Updated, keyspace, SchemaChangeTarget::Table(name.clone())),
