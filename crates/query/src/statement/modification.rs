@@ -989,6 +989,25 @@ pub enum Conditions {
     Columns(Vec<Condition>),
 }
 
+/// The `IF` clause of an UPDATE or DELETE; a custom timestamp is refused with column conditions.
+fn statement_conditions(
+    table: &Table,
+    conditions: Option<&ast::Conditions>,
+    using: &Using,
+    values: &Values<'_>,
+) -> Result<Conditions, Error> {
+    Ok(match conditions {
+        None => Conditions::None,
+        Some(ast::Conditions::Exists) => Conditions::Exists,
+        Some(ast::Conditions::Columns(c)) => {
+            if using.timestamp_set {
+                return Err(Error::invalid("Cannot provide custom timestamp for conditional updates"));
+            }
+            Conditions::Columns(prepare_conditions(table, c, values)?)
+        }
+    })
+}
+
 fn prepare_conditions(table: &Table, conds: &[ast::Condition], values: &Values<'_>) -> Result<Vec<Condition>, Error> {
     let mut out = Vec::new();
     for c in conds {
@@ -1324,16 +1343,7 @@ impl Plan {
         now: i32,
     ) -> Result<Plan, Error> {
         let using = eval_using(&stmt.using, values, &table, now)?;
-        let conditions = match &stmt.conditions {
-            None => Conditions::None,
-            Some(ast::Conditions::Exists) => Conditions::Exists,
-            Some(ast::Conditions::Columns(c)) => {
-                if using.timestamp_set {
-                    return Err(Error::invalid("Cannot provide custom timestamp for conditional updates"));
-                }
-                Conditions::Columns(prepare_conditions(&table, c, values)?)
-            }
-        };
+        let conditions = statement_conditions(&table, stmt.conditions.as_ref(), &using, values)?;
         let ops =
             stmt.assignments.iter().map(|a| prepare_assignment(&table, a, values)).collect::<Result<Vec<_>, _>>()?;
         let only_static = applies_only_to_static(&table, Kind::Update, &ops, &conditions);
@@ -1350,16 +1360,7 @@ impl Plan {
     ) -> Result<Plan, Error> {
         // A DELETE writes no TTL, but Cassandra checks the table's default one all the same.
         let using = Using { ttl: 0, ..eval_using(&stmt.using, values, &table, now)? };
-        let conditions = match &stmt.conditions {
-            None => Conditions::None,
-            Some(ast::Conditions::Exists) => Conditions::Exists,
-            Some(ast::Conditions::Columns(c)) => {
-                if using.timestamp_set {
-                    return Err(Error::invalid("Cannot provide custom timestamp for conditional updates"));
-                }
-                Conditions::Columns(prepare_conditions(&table, c, values)?)
-            }
-        };
+        let conditions = statement_conditions(&table, stmt.conditions.as_ref(), &using, values)?;
         let ops = stmt.targets.iter().map(|t| prepare_deletion(&table, t, values)).collect::<Result<Vec<_>, _>>()?;
         let only_static = applies_only_to_static(&table, Kind::Delete, &ops, &conditions);
         let keys = analyze_where(&table, Kind::Delete, &stmt.where_clause, values, only_static)?;
